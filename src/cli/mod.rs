@@ -1,0 +1,81 @@
+//! The command line: one subcommand per face of the core (check, ask, chat, match, eval) plus `serve`, the bot.
+
+mod ask;
+mod check;
+pub mod eval;
+mod protocol;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "immunofaq", version, about = "Answers patients' questions about cancer immunotherapy from a sourced FAQ")]
+pub struct Cli {
+    /// The FAQ folder (one sub-folder per language, e.g. faq/en/).
+    #[arg(long, global = true, env = "IMMUNOFAQ_FAQ", default_value = "faq")]
+    pub faq: PathBuf,
+
+    /// The clinic's urgent contact number, shown under the urgent message.
+    #[arg(long, global = true, env = "IMMUNOFAQ_URGENT_CONTACT")]
+    pub urgent_contact: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate the FAQ files; print every problem with file:line:column, or a one-line summary.
+    Check {
+        /// The folder to check (defaults to --faq).
+        dir: Option<PathBuf>,
+    },
+    /// Answer one question exactly as a patient would read it.
+    Ask {
+        question: String,
+        /// Show the normalised question, corrections, concepts, and the top candidates with their signals.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// A conversation in the terminal; pick a suggestion by typing its number.
+    Chat,
+    /// Machine protocol: one question per line on stdin, one JSON object per line on stdout.
+    Match,
+    /// Measure matching quality on a JSON-lines file of {"q": ..., "topic": id or null}.
+    Eval(eval::EvalArgs),
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match &cli.command {
+        Command::Check { dir } => return check::run(dir.as_ref().unwrap_or(&cli.faq)),
+        Command::Ask { question, explain } => {
+            load_engine(&cli.faq).map(|e| ask::ask(&e, question, *explain, cli.urgent_contact.as_deref()))
+        }
+        Command::Chat => load_engine(&cli.faq).and_then(|e| ask::chat(&e, cli.urgent_contact.as_deref())),
+        Command::Match => load_engine(&cli.faq).and_then(|e| protocol::run(&e)),
+        Command::Eval(args) => load_engine(&cli.faq).and_then(|e| eval::run(&e, args)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("immunofaq: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Loads and validates the corpus; on problems, the error lists them all.
+pub fn load_engine(dir: &std::path::Path) -> Result<crate::matcher::Engine, String> {
+    match crate::corpus::load(dir) {
+        Ok(loaded) => Ok(crate::matcher::Engine::new(loaded.corpus)),
+        Err(problems) => {
+            let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            Err(format!(
+                "the FAQ in {} has problems; fix them and run `immunofaq check`:\n{}",
+                dir.display(),
+                list.join("\n")
+            ))
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The FAQ corpus as admins write it: entries, groups, lexicon and warning signs, loaded from `faq/<lang>/*.toml`
+//! and validated so that a broken corpus is never served.
+
+mod load;
+mod problem;
+mod toml_read;
+
+pub use load::{Loaded, load};
+pub use problem::{Problem, Severity};
+
+use crate::text::Language;
+use std::path::PathBuf;
+
+/// Everything under `faq/`: one part per language.
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    pub parts: Vec<LanguageCorpus>,
+}
+
+impl Corpus {
+    pub fn entry_count(&self) -> usize {
+        self.parts.iter().map(|p| p.entries.len()).sum()
+    }
+
+    pub fn part(&self, lang: Language) -> Option<&LanguageCorpus> {
+        self.parts.iter().find(|p| p.lang == lang)
+    }
+
+    /// Finds an entry by id in any language.
+    pub fn find(&self, id: &str) -> Option<(&LanguageCorpus, &Entry)> {
+        self.parts.iter().find_map(|p| p.entry(id).map(|e| (p, e)))
+    }
+}
+
+/// The entries, lexicon and warning signs of one language (`faq/<lang>/`).
+#[derive(Debug, Clone)]
+pub struct LanguageCorpus {
+    pub lang: Language,
+    pub groups: Vec<Group>,
+    pub entries: Vec<Entry>,
+    pub lexicon: Vec<Concept>,
+    pub warnings: Warnings,
+}
+
+impl LanguageCorpus {
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    pub fn entry_index(&self, id: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.id == id)
+    }
+
+    pub fn phrasing_count(&self) -> usize {
+        self.entries.iter().map(|e| 1 + e.alternates.len()).sum()
+    }
+
+    pub fn term_count(&self) -> usize {
+        self.lexicon.iter().map(|c| c.terms.len()).sum()
+    }
+}
+
+/// One entry file: a topic group as the /topics menu shows it.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub title: String,
+    pub order: i64,
+    /// Indexes into `LanguageCorpus::entries`, in file order.
+    pub entries: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: String,
+    pub question: String,
+    pub alternates: Vec<String>,
+    pub keywords: Vec<String>,
+    pub answer: String,
+    pub sources: Vec<Source>,
+    pub related: Vec<String>,
+    pub reviewed: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub title: String,
+    pub url: String,
+}
+
+/// Where a thing was written, for error messages.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Only meaningful for cancer immunotherapy: its presence keeps a question in scope.
+    In,
+    /// Marks a question as off-topic when nothing in scope is present (chemotherapy alone, allergy shots).
+    Out,
+    #[default]
+    Neutral,
+}
+
+/// A lexicon concept: surface forms that mean the same thing ("keytruda", "pembrolizumab").
+#[derive(Debug, Clone)]
+pub struct Concept {
+    pub id: String,
+    pub terms: Vec<String>,
+    pub broader: Vec<String>,
+    pub scope: Scope,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Warnings {
+    pub urgent_message: String,
+    pub signs: Vec<Sign>,
+}
+
+/// A red-flag symptom: any of its phrases in a message makes the reply urgent.
+#[derive(Debug, Clone)]
+pub struct Sign {
+    pub id: String,
+    pub label: String,
+    pub phrases: Vec<String>,
+}

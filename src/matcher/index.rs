@@ -1,0 +1,218 @@
+//! The inverted index of one language: every phrasing (question, alternate, keyword) is a unit; each term
+//! points to the units that contain it. Scoring a question walks only the posting lists of its own terms.
+
+use super::signals;
+use crate::corpus::LanguageCorpus;
+use crate::text::{Analysis, Analyzer, TermKind};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+pub type TermId = u32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitKind {
+    Question,
+    Alternate,
+    Keyword,
+}
+
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub entry: u32,
+    pub kind: UnitKind,
+    /// Which phrasing of the entry: 0 = the question, then alternates, then keywords.
+    pub ordinal: u32,
+    /// Sum of the squared term weights: the unit's "length" in the cosine.
+    pub norm: f32,
+}
+
+pub struct Index {
+    pub terms: HashMap<String, TermId>,
+    /// Inverse document frequency per term, over entries.
+    pub idf: Vec<f32>,
+    /// Per term: (unit, weight), shortest units first so a capped walk keeps the strongest matches.
+    pub postings: Vec<Vec<(u32, f32)>>,
+    pub units: Vec<Unit>,
+    /// Per entry: its answer's terms (sorted, deduplicated), for the light answer-text signal.
+    pub answer_terms: Vec<Vec<TermId>>,
+    /// Per term: (entry, weight) in the entry's profile, all its phrasings together: a term that many of an
+    /// entry's phrasings use says more about the entry than one that a single alternate happens to use.
+    pub entry_postings: Vec<Vec<(u32, f32)>>,
+    pub entry_norms: Vec<f32>,
+    pub entry_count: usize,
+}
+
+/// A query term with its weight; `id` is `None` for words the corpus never uses.
+#[derive(Debug, Clone)]
+pub struct QueryTerm {
+    pub term: String,
+    pub id: Option<TermId>,
+    pub weight: f32,
+}
+
+impl Index {
+    pub fn build(part: &LanguageCorpus, analyzer: &Analyzer) -> Index {
+        let mut terms: HashMap<String, TermId> = HashMap::new();
+        let intern = |t: &str, terms: &mut HashMap<String, TermId>| -> TermId {
+            let next = terms.len() as TermId;
+            *terms.entry(t.to_string()).or_insert(next)
+        };
+        // (entry, kind, ordinal, [(term, factor)])
+        let mut raw_units: Vec<(u32, UnitKind, u32, Vec<(TermId, f32)>)> = Vec::new();
+        let mut answer_terms = Vec::with_capacity(part.entries.len());
+        let mut entry_df: HashMap<TermId, u32> = HashMap::new();
+        // (entry, term, share of the entry's phrasings that use it)
+        let mut profiles: Vec<(u32, TermId, f32)> = Vec::new();
+        for (e, entry) in part.entries.iter().enumerate() {
+            let first_unit = raw_units.len();
+            let mut seen_in_entry: Vec<TermId> = Vec::new();
+            let phrasings = std::iter::once((UnitKind::Question, &entry.question))
+                .chain(entry.alternates.iter().map(|a| (UnitKind::Alternate, a)))
+                .chain(entry.keywords.iter().map(|k| (UnitKind::Keyword, k)));
+            for (ordinal, (kind, text)) in phrasings.enumerate() {
+                let weighted = unit_terms(&analyzer.analyze(text), |t| intern(t, &mut terms));
+                if weighted.is_empty() {
+                    continue;
+                }
+                seen_in_entry.extend(weighted.iter().map(|(t, _)| *t));
+                raw_units.push((e as u32, kind, ordinal as u32, weighted));
+            }
+            seen_in_entry.sort_unstable();
+            let unit_count = (raw_units.len() - first_unit).max(1) as f32;
+            let mut k = 0;
+            while k < seen_in_entry.len() {
+                let t = seen_in_entry[k];
+                let uses = seen_in_entry[k..].iter().take_while(|x| **x == t).count();
+                profiles.push((e as u32, t, uses as f32 / unit_count));
+                k += uses;
+            }
+            seen_in_entry.dedup();
+            for t in &seen_in_entry {
+                *entry_df.entry(*t).or_default() += 1;
+            }
+            let mut answer: Vec<TermId> = unit_terms(&analyzer.analyze(&entry.answer), |t| intern(t, &mut terms))
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect();
+            answer.sort_unstable();
+            answer.dedup();
+            answer_terms.push(answer);
+        }
+        let n = part.entries.len();
+        let mut idf = vec![signals::idf(0, n); terms.len()];
+        for (t, df) in &entry_df {
+            idf[*t as usize] = signals::idf(*df as usize, n);
+        }
+        let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); terms.len()];
+        let mut units = Vec::with_capacity(raw_units.len());
+        for (u, (entry, kind, ordinal, weighted)) in raw_units.into_iter().enumerate() {
+            let mut norm = 0.0;
+            for (t, factor) in &weighted {
+                let w = idf[*t as usize] * factor;
+                norm += w * w;
+                postings[*t as usize].push((u as u32, w));
+            }
+            units.push(Unit { entry, kind, ordinal, norm });
+        }
+        for list in &mut postings {
+            list.sort_by(|a, b| units[a.0 as usize].norm.total_cmp(&units[b.0 as usize].norm));
+        }
+        let mut entry_postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); terms.len()];
+        let mut entry_norms = vec![0.0f32; n];
+        for (e, t, share) in profiles {
+            let w = idf[t as usize] * signals::profile_weight(share);
+            entry_norms[e as usize] += w * w;
+            entry_postings[t as usize].push((e, w));
+        }
+        for list in &mut entry_postings {
+            list.sort_by(|a, b| entry_norms[a.0 as usize].total_cmp(&entry_norms[b.0 as usize]));
+        }
+        Index { terms, idf, postings, units, answer_terms, entry_postings, entry_norms, entry_count: n }
+    }
+
+    /// The question's content terms with their weights: broader concepts count half, unknown words count as
+    /// the rarest words (so that what the corpus cannot explain lowers the confidence).
+    pub fn query_terms(&self, analysis: &Analysis) -> Vec<QueryTerm> {
+        let mut out: Vec<QueryTerm> = Vec::new();
+        for token in analysis.content() {
+            let factor = term_factor(token.kind);
+            let id = self.terms.get(&token.term).copied();
+            let idf = id.map_or(signals::idf(0, self.entry_count), |t| self.idf[t as usize]);
+            let weight = idf * factor;
+            match out.iter_mut().find(|q| q.term == token.term) {
+                Some(q) => q.weight = q.weight.max(weight),
+                None => out.push(QueryTerm { term: token.term.clone(), id, weight }),
+            }
+        }
+        out
+    }
+
+    /// Dot products between the question and every unit that shares a term with it, and every entry profile.
+    pub fn accumulate<R>(&self, query: &[QueryTerm], f: impl FnOnce(&Dots, &Dots) -> R) -> R {
+        thread_local! {
+            static SCRATCH: RefCell<(Dots, Dots)> = RefCell::new((Dots::default(), Dots::default()));
+        }
+        SCRATCH.with(|scratch| {
+            let (units, entries) = &mut *scratch.borrow_mut();
+            units.fill(query, &self.postings, self.units.len());
+            entries.fill(query, &self.entry_postings, self.entry_count);
+            let result = f(units, entries);
+            units.clear();
+            entries.clear();
+            result
+        })
+    }
+}
+
+/// A sparse accumulator: dense values, plus the list of slots touched so that clearing costs only those.
+#[derive(Default)]
+pub struct Dots {
+    pub values: Vec<f32>,
+    pub touched: Vec<u32>,
+}
+
+impl Dots {
+    fn fill(&mut self, query: &[QueryTerm], postings: &[Vec<(u32, f32)>], size: usize) {
+        if self.values.len() < size {
+            self.values.resize(size, 0.0);
+        }
+        for q in query {
+            let Some(t) = q.id else { continue };
+            for &(slot, w) in postings[t as usize].iter().take(signals::MAX_POSTINGS_PER_TERM) {
+                let value = &mut self.values[slot as usize];
+                if *value == 0.0 {
+                    self.touched.push(slot);
+                }
+                *value += q.weight * w;
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        for &slot in &self.touched {
+            self.values[slot as usize] = 0.0;
+        }
+        self.touched.clear();
+    }
+}
+
+fn term_factor(kind: TermKind) -> f32 {
+    match kind {
+        TermKind::Word | TermKind::Concept => 1.0,
+        TermKind::Broader | TermKind::Part => signals::BROADER_FACTOR,
+    }
+}
+
+/// A phrasing's distinct content terms with their kind factor (the higher one when a term occurs twice).
+fn unit_terms(analysis: &Analysis, mut intern: impl FnMut(&str) -> TermId) -> Vec<(TermId, f32)> {
+    let mut out: Vec<(TermId, f32)> = Vec::new();
+    for token in analysis.content() {
+        let id = intern(&token.term);
+        let factor = term_factor(token.kind);
+        match out.iter_mut().find(|(t, _)| *t == id) {
+            Some(existing) => existing.1 = existing.1.max(factor),
+            None => out.push((id, factor)),
+        }
+    }
+    out
+}

@@ -1,0 +1,223 @@
+//! Question → outcome. Builds, per language, the analyzer (text pipeline with lexicon and typo correction), the
+//! inverted index and the warning signs; then scores a question's candidates and decides: answer, suggest or
+//! no match, plus the urgent flag.
+
+mod decide;
+mod index;
+pub mod signals;
+mod warning;
+
+pub use decide::{Thresholds, decide, decide_with};
+pub use index::UnitKind;
+
+use crate::corpus::{Corpus, LanguageCorpus, Scope};
+use crate::text::{Analysis, Analyzer, Language};
+use index::{Index, QueryTerm};
+use warning::WarningSigns;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Confident, with a clear margin: the entry (index into its language's entries).
+    Answer(usize),
+    /// Close candidates for "did you mean", best first.
+    Suggest(Vec<usize>),
+    NoMatch,
+}
+
+impl Outcome {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Answer(_) => "answer",
+            Outcome::Suggest(_) => "suggest",
+            Outcome::NoMatch => "none",
+        }
+    }
+}
+
+/// Why a candidate scored what it did, for `--explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub entry: usize,
+    pub score: f32,
+    /// The best-matching phrasing's similarity, and which phrasing it was.
+    pub phrasing: f32,
+    pub phrasing_kind: UnitKind,
+    pub phrasing_ordinal: u32,
+    /// Similarity to the entry's profile (all its phrasings together).
+    pub profile: f32,
+    pub answer: f32,
+    pub out_of_scope: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub lang: Language,
+    pub outcome: Outcome,
+    /// Ids of the warning signs the message describes; non-empty means urgent.
+    pub urgent: Vec<String>,
+    pub confidence: f32,
+    /// Best first, distinct entries.
+    pub candidates: Vec<Candidate>,
+}
+
+impl Match {
+    pub fn is_urgent(&self) -> bool {
+        !self.urgent.is_empty()
+    }
+}
+
+/// What the pipeline saw, for `--explain`.
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    pub analysis: Analysis,
+    pub terms: Vec<(String, f32, bool)>,
+    pub urgent_labels: Vec<String>,
+}
+
+struct LanguageEngine {
+    lang: Language,
+    analyzer: Analyzer,
+    index: Index,
+    signs: WarningSigns,
+}
+
+/// The whole matching engine over a validated corpus. Immutable once built: a reload builds a new one.
+pub struct Engine {
+    corpus: Corpus,
+    langs: Vec<LanguageEngine>,
+}
+
+impl Engine {
+    pub fn new(corpus: Corpus) -> Engine {
+        let langs = corpus.parts.iter().map(build_language).collect();
+        Engine { corpus, langs }
+    }
+
+    pub fn corpus(&self) -> &Corpus {
+        &self.corpus
+    }
+
+    pub fn part(&self, lang: Language) -> &LanguageCorpus {
+        self.corpus.part(lang).expect("every engine language comes from the corpus")
+    }
+
+    fn language_for(&self, text: &str) -> &LanguageEngine {
+        let available: Vec<Language> = self.langs.iter().map(|l| l.lang).collect();
+        let lang = Language::detect(text, &available);
+        self.langs.iter().find(|l| Some(l.lang) == lang).unwrap_or(&self.langs[0])
+    }
+
+    pub fn ask(&self, text: &str) -> Match {
+        self.explain(text).0
+    }
+
+    pub fn explain(&self, text: &str) -> (Match, Explanation) {
+        let engine = self.language_for(text);
+        let analysis = engine.analyzer.analyze(text);
+        let query = engine.index.query_terms(&analysis);
+        let candidates = score(engine, &query, &analysis);
+        let urgent_signs = engine.signs.detect(&analysis);
+        let outcome = decide(&candidates);
+        let confidence = candidates.first().map_or(0.0, |c| c.score);
+        let explanation = Explanation {
+            terms: query.iter().map(|q| (q.term.clone(), q.weight, q.id.is_some())).collect(),
+            urgent_labels: urgent_signs.iter().map(|&s| engine.signs.labels[s].clone()).collect(),
+            analysis,
+        };
+        let m = Match {
+            lang: engine.lang,
+            outcome,
+            urgent: urgent_signs.iter().map(|&s| engine.signs.ids[s].clone()).collect(),
+            confidence,
+            candidates,
+        };
+        (m, explanation)
+    }
+
+    /// Counts for `check` and `/about`: vocabulary size and lexicon terms per language.
+    pub fn lexicon_terms(&self) -> usize {
+        self.langs.iter().map(|l| l.analyzer.lexicon().term_count()).sum()
+    }
+}
+
+fn build_language(part: &LanguageCorpus) -> LanguageEngine {
+    let base = Analyzer::new(part.lang, &part.lexicon);
+    let index = Index::build(part, &base);
+    let vocabulary = part
+        .entries
+        .iter()
+        .flat_map(|e| {
+            std::iter::once(e.question.as_str())
+                .chain(e.alternates.iter().map(String::as_str))
+                .chain(e.keywords.iter().map(String::as_str))
+                .chain(std::iter::once(e.answer.as_str()))
+        })
+        .chain(part.lexicon.iter().flat_map(|c| c.terms.iter().map(String::as_str)))
+        .chain(part.warnings.signs.iter().flat_map(|s| s.phrases.iter().map(String::as_str)));
+    let analyzer = base.with_speller(vocabulary);
+    let signs = WarningSigns::build(&part.warnings, &analyzer);
+    LanguageEngine { lang: part.lang, analyzer, index, signs }
+}
+
+/// Scores every entry that shares a term with the question; best first, one candidate per entry.
+fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> Vec<Candidate> {
+    let index = &engine.index;
+    let query_norm: f32 = query.iter().map(|q| q.weight * q.weight).sum();
+    let off_topic = analysis.has_scope(Scope::Out) && !analysis.has_scope(Scope::In);
+    let mix = signals::tune("MIX", signals::PHRASING_MIX);
+    let mut best: Vec<Candidate> = index.accumulate(query, |units, entries| {
+        let mut per_entry: std::collections::HashMap<u32, Candidate> = std::collections::HashMap::new();
+        for &u in &units.touched {
+            let unit = &index.units[u as usize];
+            let mut sim = signals::similarity(units.values[u as usize], query_norm, unit.norm);
+            if unit.kind == UnitKind::Keyword {
+                sim *= signals::KEYWORD_WEIGHT;
+            }
+            let slot = per_entry.entry(unit.entry).or_insert(Candidate {
+                entry: unit.entry as usize,
+                score: 0.0,
+                phrasing: 0.0,
+                phrasing_kind: unit.kind,
+                phrasing_ordinal: unit.ordinal,
+                profile: 0.0,
+                answer: 0.0,
+                out_of_scope: off_topic,
+            });
+            if sim > slot.phrasing {
+                slot.phrasing = sim;
+                slot.phrasing_kind = unit.kind;
+                slot.phrasing_ordinal = unit.ordinal;
+            }
+        }
+        for c in per_entry.values_mut() {
+            c.profile = signals::similarity(entries.values[c.entry], query_norm, index.entry_norms[c.entry]);
+            c.score = mix * c.phrasing + (1.0 - mix) * c.profile;
+        }
+        per_entry.into_values().collect()
+    });
+    best.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+    best.truncate(signals::ANSWER_RERANK);
+    for c in &mut best {
+        c.answer = answer_coverage(index, c.entry, query, query_norm);
+        c.score = (c.score + signals::tune("AW", signals::ANSWER_WEIGHT) * c.answer).min(1.0);
+        if off_topic {
+            c.score *= signals::OUT_OF_SCOPE_FACTOR;
+        }
+    }
+    best.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+    best
+}
+
+/// The share of the question's weight that the entry's answer text contains.
+fn answer_coverage(index: &Index, entry: usize, query: &[QueryTerm], query_norm: f32) -> f32 {
+    if query_norm <= 0.0 {
+        return 0.0;
+    }
+    let terms = &index.answer_terms[entry];
+    let covered: f32 = query
+        .iter()
+        .filter(|q| q.id.is_some_and(|t| terms.binary_search(&t).is_ok()))
+        .map(|q| q.weight * q.weight)
+        .sum();
+    covered / query_norm
+}

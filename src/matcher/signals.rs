@@ -1,0 +1,97 @@
+//! Every ranking weight and decision threshold, in one place. Each was chosen on `tests/eval/dev.jsonl` with
+//! `cargo run --release -- eval tests/eval/dev.jsonl --sweep` (which prints the accuracy and decline rates over
+//! a grid of thresholds); the tests in `tests/eval_targets.rs` fail CI if a change pushes the figures below
+//! the targets.
+
+/// Broader concepts implied by a named one ("keytruda" → checkpoint inhibitor) count for this much of a word.
+pub const BROADER_FACTOR: f32 = 0.5;
+
+/// How the two coverages combine into a phrasing's similarity: `query_coverage^Q · phrasing_coverage^(1-Q)`.
+/// 0.5 is the cosine; above it, words the corpus cannot explain weigh more, which is what keeps "flu jab for a
+/// healthy child" from matching "can I have the flu jab".
+pub const QUERY_COVERAGE_EXPONENT: f32 = 0.5;
+
+/// How an entry's profile weighs a term by the share of the entry's phrasings that use it: every term counts,
+/// terms the phrasings agree on count more.
+pub fn profile_weight(share: f32) -> f32 {
+    let floor = tune("PFLOOR", PROFILE_FLOOR);
+    floor + (1.0 - floor) * share
+}
+pub const PROFILE_FLOOR: f32 = 0.4;
+
+/// The entry's score mixes its best single phrasing with its whole profile: `MIX · phrasing + (1-MIX) · profile`.
+pub const PHRASING_MIX: f32 = 0.6;
+
+/// A keyword match counts for this much of a question match.
+pub const KEYWORD_WEIGHT: f32 = 0.8;
+
+/// The answer text adds at most this much: it helps pick between close entries, never carries a match alone.
+pub const ANSWER_WEIGHT: f32 = 0.08;
+
+/// How many top entries get the (slower) answer-text signal.
+pub const ANSWER_RERANK: usize = 12;
+
+/// A question that names something off-topic ("chemo", "allergy shots") and nothing of cancer immunotherapy
+/// keeps only this share of its confidence.
+pub const OUT_OF_SCOPE_FACTOR: f32 = 0.5;
+
+/// Answer when the best entry is at least this confident…
+pub const ANSWER_MIN: f32 = 0.5;
+/// …and ahead of the runner-up by this much (or at least `SURE`).
+pub const ANSWER_MARGIN: f32 = 0.08;
+pub const SURE: f32 = 0.8;
+
+/// Below `ANSWER_MIN` but at least this: offer "did you mean" choices.
+pub const SUGGEST_MIN: f32 = 0.3;
+/// A suggestion must be at least this share of the best score.
+pub const SUGGEST_RATIO: f32 = 0.6;
+pub const MAX_SUGGESTIONS: usize = 3;
+
+/// Cap on each posting-list walk. Lists are sorted shortest phrasing first, so for a term in (nearly) every
+/// entry the walk keeps the phrasings it would score highest; this bounds the cost per question on huge corpora.
+pub const MAX_POSTINGS_PER_TERM: usize = 20_000;
+
+/// Inverse document frequency (BM25's form): a word in every entry weighs almost nothing, a word in one entry
+/// (or none: a word the corpus does not know) weighs most.
+pub fn idf(df: usize, n: usize) -> f32 {
+    let (df, n) = (df as f32, n.max(1) as f32);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// A phrasing's similarity to the question, in [0, 1].
+pub fn similarity(dot: f32, query_norm: f32, unit_norm: f32) -> f32 {
+    if dot <= 0.0 || query_norm <= 0.0 || unit_norm <= 0.0 {
+        return 0.0;
+    }
+    let q = (dot / query_norm).min(1.0);
+    let u = (dot / unit_norm).min(1.0);
+    let e = tune("QEXP", QUERY_COVERAGE_EXPONENT);
+    q.powf(e) * u.powf(1.0 - e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rare_words_weigh_more_than_common_ones() {
+        assert!(idf(1, 100) > idf(50, 100));
+        assert!(idf(0, 100) > idf(1, 100));
+        assert!(idf(100, 100) > 0.0);
+    }
+
+    #[test]
+    fn identical_term_sets_are_fully_similar() {
+        assert!((similarity(4.0, 4.0, 4.0) - 1.0).abs() < 1e-6);
+        assert_eq!(similarity(0.0, 4.0, 4.0), 0.0);
+    }
+
+    #[test]
+    fn the_thresholds_are_ordered() {
+        const { assert!(SUGGEST_MIN < ANSWER_MIN && ANSWER_MIN < SURE) };
+    }
+}
+
+pub fn tune(name: &str, default: f32) -> f32 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}

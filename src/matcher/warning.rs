@@ -1,0 +1,130 @@
+//! Warning signs: does the message *describe* a red-flag symptom? Independent of the FAQ match. A general
+//! question *about* side effects ("can Keytruda cause diarrhoea?") is not urgent for naming them; anything
+//! personal or in doubt is.
+
+use crate::corpus::Warnings;
+use crate::text::{Analysis, Analyzer, Language, TermKind};
+use std::collections::HashMap;
+
+struct Phrase {
+    sign: usize,
+    terms: Vec<String>,
+}
+
+pub struct WarningSigns {
+    lang: Language,
+    pub ids: Vec<String>,
+    pub labels: Vec<String>,
+    phrases: Vec<Phrase>,
+    /// term → phrases containing it, so a message only checks phrases it could complete.
+    by_term: HashMap<String, Vec<usize>>,
+}
+
+/// Extra words a phrase may have between its own: "blood in my poo" still matches "blood poo".
+const WINDOW_SLACK: usize = 3;
+
+impl WarningSigns {
+    pub fn build(warnings: &Warnings, analyzer: &Analyzer) -> Self {
+        let mut signs = WarningSigns {
+            lang: analyzer.language(),
+            ids: Vec::new(),
+            labels: Vec::new(),
+            phrases: Vec::new(),
+            by_term: HashMap::new(),
+        };
+        for (s, sign) in warnings.signs.iter().enumerate() {
+            signs.ids.push(sign.id.clone());
+            signs.labels.push(sign.label.clone());
+            for phrase in &sign.phrases {
+                let analysis = analyzer.analyze(phrase);
+                // Two readings of a phrase: by its lexicon concepts ("chest pain" → @chest-pain), and by the words
+                // inside them ("chest", "pain"), so that "pain in my chest" matches too.
+                for by_parts in [false, true] {
+                    let tokens: Vec<&crate::text::Token> = analysis.content().filter(|t| t.kind != TermKind::Broader).collect();
+                    let mut terms: Vec<String> = Vec::new();
+                    for (k, t) in tokens.iter().enumerate() {
+                        let spelled_out = tokens.get(k + 1).is_some_and(|n| n.kind == TermKind::Part);
+                        let keep = match t.kind {
+                            TermKind::Part => by_parts,
+                            TermKind::Concept => !(by_parts && spelled_out),
+                            _ => true,
+                        };
+                        if keep {
+                            terms.push(t.term.clone());
+                        }
+                    }
+                    terms.dedup();
+                    if terms.is_empty() || signs.phrases.iter().any(|p| p.sign == s && p.terms == terms) {
+                        continue;
+                    }
+                    let p = signs.phrases.len();
+                    for t in &terms {
+                        signs.by_term.entry(t.clone()).or_default().push(p);
+                    }
+                    signs.phrases.push(Phrase { sign: s, terms });
+                }
+            }
+        }
+        signs
+    }
+
+    /// The signs a message describes (indexes into `ids`), empty when none or when it only asks in general.
+    pub fn detect(&self, analysis: &Analysis) -> Vec<usize> {
+        let content: Vec<(&str, usize)> = analysis.content().map(|t| (t.term.as_str(), t.position)).collect();
+        let mut found: Vec<usize> = Vec::new();
+        let mut checked: Vec<usize> = Vec::new();
+        for (term, _) in &content {
+            let Some(phrases) = self.by_term.get(*term) else { continue };
+            for &p in phrases {
+                if checked.contains(&p) {
+                    continue;
+                }
+                checked.push(p);
+                let phrase = &self.phrases[p];
+                if !found.contains(&phrase.sign) && within_window(&phrase.terms, &content) {
+                    found.push(phrase.sign);
+                }
+            }
+        }
+        if !found.is_empty() && self.is_general_question(analysis) {
+            return Vec::new();
+        }
+        found
+    }
+
+    /// A question that starts like a general question and says nothing about a real person now.
+    fn is_general_question(&self, analysis: &Analysis) -> bool {
+        let words: Vec<&str> = analysis
+            .folded
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let Some(first) = words.first() else { return false };
+        let opens_question = self.lang.question_openers().contains(first);
+        let personal = words.iter().any(|w| self.lang.personal_markers().contains(w));
+        opens_question && !personal
+    }
+}
+
+/// Whether every phrase term occurs among the message's content terms within a short span of words.
+fn within_window(phrase: &[String], content: &[(&str, usize)]) -> bool {
+    let window = phrase.len() + WINDOW_SLACK;
+    content.iter().filter(|(t, _)| *t == phrase[0]).any(|(_, start)| {
+        let lo = start.saturating_sub(window);
+        let hi = start + window;
+        phrase.iter().all(|term| content.iter().any(|(t, pos)| t == term && *pos >= lo && *pos <= hi))
+            && span_of(phrase, content, lo, hi) <= window
+    })
+}
+
+/// The narrowest span holding all phrase terms within [lo, hi].
+fn span_of(phrase: &[String], content: &[(&str, usize)], lo: usize, hi: usize) -> usize {
+    let positions: Vec<usize> = phrase
+        .iter()
+        .filter_map(|term| content.iter().filter(|(t, p)| t == term && *p >= lo && *p <= hi).map(|(_, p)| *p).min())
+        .collect();
+    match (positions.iter().min(), positions.iter().max()) {
+        (Some(a), Some(b)) => b - a + 1,
+        _ => usize::MAX,
+    }
+}

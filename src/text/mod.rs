@@ -1,0 +1,176 @@
+//! The text pipeline, one pure stage per file: fold (Unicode, case, accents) → tokenise → correct typos →
+//! stem → apply the lexicon → mark stop words. Questions, FAQ phrasings and warning phrases all go through it,
+//! so both sides of every comparison are treated the same way.
+
+mod fold;
+mod language;
+mod lexicon;
+mod spell;
+mod tokenize;
+
+pub use fold::fold;
+pub use language::Language;
+pub use lexicon::Lexicon;
+pub use spell::Speller;
+pub use tokenize::tokenize;
+
+use crate::corpus::{Concept, Scope};
+
+/// Longer messages are cut here: no FAQ question needs more words, and it bounds the work per message.
+pub const MAX_TOKENS: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermKind {
+    /// A word, stemmed.
+    Word,
+    /// A lexicon concept the message names directly ("keytruda" → `@pembrolizumab`).
+    Concept,
+    /// A broader concept implied by one that is named (`@pembrolizumab` → `@checkpoint-inhibitor`).
+    Broader,
+    /// A word inside a multi-word lexicon term ("eye" in "eye inflammation" → `@uveitis`), kept so that an entry
+    /// that says "eye" still shares something with the question.
+    Part,
+}
+
+/// One unit of meaning in a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    /// The matching key: a stem, or `@concept-id` for lexicon concepts.
+    pub term: String,
+    pub kind: TermKind,
+    pub scope: Scope,
+    /// Function words ("the", "is") carry no topic; intent words ("when", "not", "after") are never stop words.
+    pub stop: bool,
+    /// Position among the message's words, for phrase windows (broader concepts share their concept's).
+    pub position: usize,
+}
+
+/// What the pipeline made of a message, kept for `--explain` and the warning-sign check.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    pub folded: String,
+    pub tokens: Vec<Token>,
+    /// (what was typed, what it was read as)
+    pub corrections: Vec<(String, String)>,
+}
+
+impl Analysis {
+    pub fn content(&self) -> impl Iterator<Item = &Token> {
+        self.tokens.iter().filter(|t| !t.stop)
+    }
+
+    pub fn has_scope(&self, scope: Scope) -> bool {
+        self.tokens.iter().any(|t| t.scope == scope)
+    }
+}
+
+/// The pipeline for one language, with that language's lexicon and spelling vocabulary.
+pub struct Analyzer {
+    lang: Language,
+    stemmer: rust_stemmers::Stemmer,
+    lexicon: Lexicon,
+    speller: Option<Speller>,
+}
+
+impl Analyzer {
+    /// Without lexicon or typo correction: for comparing phrasings as written.
+    pub fn plain(lang: Language) -> Self {
+        Analyzer { lang, stemmer: lang.stemmer(), lexicon: Lexicon::default(), speller: None }
+    }
+
+    pub fn new(lang: Language, concepts: &[Concept]) -> Self {
+        let mut analyzer = Self::plain(lang);
+        analyzer.lexicon = Lexicon::build(concepts, |term| analyzer.stems(term));
+        analyzer
+    }
+
+    /// Turns on typo correction towards the given vocabulary (the words the corpus uses).
+    pub fn with_speller<'a>(mut self, vocabulary: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut speller = Speller::new(self.lang.min_correctable_len()).with_dictionary(self.lang.dictionary());
+        for text in vocabulary {
+            for word in tokenize(&fold(text), self.lang) {
+                let stem = self.stem(&word);
+                speller.add(&word, &stem);
+            }
+        }
+        for word in self.lang.stop_words() {
+            speller.add(word, word);
+        }
+        speller.finish();
+        self.speller = Some(speller);
+        self
+    }
+
+    pub fn language(&self) -> Language {
+        self.lang
+    }
+
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    fn stem(&self, word: &str) -> String {
+        if word.chars().any(|c| c.is_numeric()) {
+            return word.to_string();
+        }
+        self.stemmer.stem(word).into_owned()
+    }
+
+    fn stems(&self, text: &str) -> Vec<String> {
+        tokenize(&fold(text), self.lang).iter().map(|w| self.stem(w)).collect()
+    }
+
+    /// A key under which two phrasings that read the same compare equal ("What is IO?" = "what is io").
+    pub fn phrasing_key(&self, text: &str) -> String {
+        self.stems(text).join(" ")
+    }
+
+    pub fn analyze(&self, text: &str) -> Analysis {
+        let folded = fold(text);
+        let mut words = tokenize(&folded, self.lang);
+        words.truncate(MAX_TOKENS);
+        let mut corrections = Vec::new();
+        let stems: Vec<String> = words
+            .iter()
+            .map(|word| {
+                let stem = self.stem(word);
+                match &self.speller {
+                    Some(speller) if !speller.knows(word, &stem) => match speller.correct(word) {
+                        Some(fixed) => {
+                            corrections.push((word.clone(), fixed.to_string()));
+                            self.stem(fixed)
+                        }
+                        None => stem,
+                    },
+                    _ => stem,
+                }
+            })
+            .collect();
+        let mut tokens = Vec::with_capacity(stems.len() + 4);
+        let mut i = 0;
+        while i < stems.len() {
+            if let Some((len, concept)) = self.lexicon.longest_match(&stems[i..]) {
+                let c = &self.lexicon.concepts[concept];
+                tokens.push(Token { term: c.term.clone(), kind: TermKind::Concept, scope: c.scope, stop: false, position: i });
+                for &b in &c.broader {
+                    let b = &self.lexicon.concepts[b];
+                    tokens.push(Token { term: b.term.clone(), kind: TermKind::Broader, scope: b.scope, stop: false, position: i });
+                }
+                if len > 1 {
+                    for (k, word) in words[i..i + len].iter().enumerate() {
+                        if word.chars().count() >= 3 && !self.lang.is_stop_word(word) {
+                            let term = stems[i + k].clone();
+                            tokens.push(Token { term, kind: TermKind::Part, scope: Scope::Neutral, stop: false, position: i + k });
+                        }
+                    }
+                }
+                i += len;
+                continue;
+            }
+            let stop = self.lang.is_stop_word(&words[i]);
+            tokens.push(Token { term: stems[i].clone(), kind: TermKind::Word, scope: Scope::Neutral, stop, position: i });
+            i += 1;
+        }
+        Analysis { folded, tokens, corrections }
+    }
+}

@@ -1,0 +1,191 @@
+//! Typo correction towards the corpus vocabulary: a symmetric-delete index (as in SymSpell) finds candidates in
+//! a few look-ups, and strsim's optimal string alignment distance confirms them. How far a word may be
+//! rewritten grows with its length, so short words are never turned into other words.
+//!
+//! Vocabulary words are indexed with their one-letter deletions only, and a query word adds its two-letter
+//! deletions when it is long: this finds every single edit and most double edits (substitutions, swaps,
+//! insertions) while keeping the index at about ten hashes per word, small enough for 100,000-entry corpora.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+pub struct Speller {
+    min_len: usize,
+    dictionary: Option<&'static HashSet<&'static str>>,
+    /// word → how often the corpus uses it (ties go to the more common word)
+    words: HashMap<String, u32>,
+    stems: HashSet<String>,
+    /// (hash of a deletion variant, word index), sorted by hash.
+    deletes: Vec<(u64, u32)>,
+    list: Vec<String>,
+}
+
+impl Speller {
+    pub fn new(min_len: usize) -> Self {
+        Speller {
+            min_len,
+            dictionary: None,
+            words: HashMap::new(),
+            stems: HashSet::new(),
+            deletes: Vec::new(),
+            list: Vec::new(),
+        }
+    }
+
+    /// Real words of the language that are never corrected, even when the corpus does not use them.
+    pub fn with_dictionary(mut self, dictionary: &'static HashSet<&'static str>) -> Self {
+        self.dictionary = Some(dictionary);
+        self
+    }
+
+    pub fn add(&mut self, word: &str, stem: &str) {
+        match self.words.get_mut(word) {
+            Some(n) => *n += 1,
+            None => {
+                self.words.insert(word.to_string(), 1);
+            }
+        }
+        if !self.stems.contains(stem) {
+            self.stems.insert(stem.to_string());
+        }
+    }
+
+    /// Builds the delete index once all words are in.
+    pub fn finish(&mut self) {
+        self.list = self.words.keys().filter(|w| w.chars().count() >= self.min_len).cloned().collect();
+        self.list.sort();
+        let mut deletes = Vec::with_capacity(self.list.len() * 10);
+        for (i, word) in self.list.iter().enumerate() {
+            for d in deletions(word, 1) {
+                deletes.push((hash(&d), i as u32));
+            }
+        }
+        deletes.sort_unstable();
+        deletes.dedup();
+        self.deletes = deletes;
+    }
+
+    /// A word is known when the corpus has it, or has another form of it ("tumours" when it has "tumour").
+    pub fn knows(&self, word: &str, stem: &str) -> bool {
+        self.words.contains_key(word)
+            || self.stems.contains(stem)
+            || word.chars().any(|c| c.is_numeric())
+            || self.dictionary.is_some_and(|d| d.contains(word))
+    }
+
+    pub fn vocabulary_len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// The corpus word this one most likely misspells, if any is close enough.
+    pub fn correct(&self, word: &str) -> Option<&str> {
+        let len = word.chars().count();
+        let limit = max_distance(len, self.min_len);
+        if limit == 0 {
+            return None;
+        }
+        let mut best: Option<(usize, std::cmp::Reverse<u32>, &str)> = None;
+        let mut seen = HashSet::new();
+        for d in deletions(word, limit) {
+            let h = hash(&d);
+            let start = self.deletes.partition_point(|(k, _)| *k < h);
+            for &(_, id) in self.deletes[start..].iter().take_while(|(k, _)| *k == h) {
+                if !seen.insert(id) {
+                    continue;
+                }
+                let candidate = self.list[id as usize].as_str();
+                let distance = strsim::osa_distance(word, candidate);
+                // Both words must allow the distance: a long typo must not land on a short word.
+                if distance == 0 || distance > limit.min(max_distance(candidate.chars().count(), self.min_len)) {
+                    continue;
+                }
+                let key = (distance, std::cmp::Reverse(self.words[candidate]), candidate);
+                if best.is_none_or(|b| key < b) {
+                    best = Some(key);
+                }
+            }
+        }
+        best.map(|(_, _, w)| w)
+    }
+}
+
+fn hash(s: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// Edits allowed for a word of this many characters. Chosen so the dev set's misspellings ("diarhea",
+/// "pembrolizamab", "immunotheraphy") are fixed while 4-letter words ("hair", "skin") move one edit at most.
+fn max_distance(len: usize, min_len: usize) -> usize {
+    match len {
+        l if l < min_len => 0,
+        l if l < 8 => 1,
+        _ => 2,
+    }
+}
+
+/// Every string made by deleting up to `distance` characters (the word itself included).
+fn deletions(word: &str, distance: usize) -> HashSet<String> {
+    let mut out = HashSet::new();
+    out.insert(word.to_string());
+    let mut frontier = vec![word.to_string()];
+    for _ in 0..distance {
+        let mut next = Vec::new();
+        for w in &frontier {
+            let chars: Vec<char> = w.chars().collect();
+            for i in 0..chars.len() {
+                let d: String = chars[..i].iter().chain(&chars[i + 1..]).collect();
+                if out.insert(d.clone()) {
+                    next.push(d);
+                }
+            }
+        }
+        frontier = next;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn speller(words: &[&str]) -> Speller {
+        let mut s = Speller::new(4);
+        for w in words {
+            s.add(w, w);
+        }
+        s.finish();
+        s
+    }
+
+    #[test]
+    fn common_misspellings_find_their_word() {
+        let s = speller(&["diarrhea", "immunotherapy", "pembrolizumab", "effects", "nausea"]);
+        assert_eq!(s.correct("diarhea"), Some("diarrhea"));
+        assert_eq!(s.correct("immunotheraphy"), Some("immunotherapy"));
+        assert_eq!(s.correct("pembrolizamab"), Some("pembrolizumab"));
+        assert_eq!(s.correct("efects"), Some("effects"));
+        assert_eq!(s.correct("nausia"), Some("nausea"));
+    }
+
+    #[test]
+    fn short_words_are_never_rewritten() {
+        let s = speller(&["fly", "flu", "pain"]);
+        assert_eq!(s.correct("fle"), None);
+        assert_eq!(s.correct("pd"), None);
+    }
+
+    #[test]
+    fn a_far_word_is_left_alone() {
+        let s = speller(&["weather", "treatment"]);
+        assert_eq!(s.correct("football"), None);
+    }
+
+    #[test]
+    fn transpositions_count_as_one_edit() {
+        let s = speller(&["hair"]);
+        assert_eq!(s.correct("hiar"), Some("hair"));
+    }
+}

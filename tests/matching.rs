@@ -1,0 +1,73 @@
+//! Golden behaviours of the matcher on the shipped corpus: typos, lay words, off-topic questions and
+//! warning signs. One test per behaviour a patient relies on.
+
+mod common;
+
+use common::engine;
+use immunofaq::matcher::Outcome;
+
+fn answered_id(q: &str) -> Option<String> {
+    let m = engine().ask(q);
+    match m.outcome {
+        Outcome::Answer(i) => Some(engine().part(m.lang).entries[i].id.clone()),
+        _ => None,
+    }
+}
+
+fn top_ids(q: &str) -> Vec<String> {
+    let m = engine().ask(q);
+    m.candidates.iter().take(3).map(|c| engine().part(m.lang).entries[c.entry].id.clone()).collect()
+}
+
+#[test]
+fn misspelled_drug_name_still_finds_its_entry() {
+    assert!(top_ids("what is pembrolizamab").contains(&"named-drugs".to_string()), "{:?}", top_ids("what is pembrolizamab"));
+}
+
+#[test]
+fn misspelled_topic_words_still_match() {
+    assert_eq!(answered_id("what is immunotheraphy").as_deref(), Some("what-is-immunotherapy"));
+    assert!(top_ids("diarhea on immunotherapy what do i do").contains(&"diarrhea-colitis".to_string()));
+}
+
+#[test]
+fn an_implied_topic_is_understood() {
+    assert_eq!(answered_id("will my hair fall out").as_deref(), Some("hair-loss"));
+}
+
+#[test]
+fn questions_with_nothing_to_do_with_immunotherapy_get_no_match() {
+    for q in ["what's the weather like tomorrow", "how many mg of cisplatin should I take", "diabetes diet plan"] {
+        assert_eq!(engine().ask(q).outcome, Outcome::NoMatch, "{q}");
+    }
+}
+
+#[test]
+fn a_question_only_about_chemotherapy_is_not_answered() {
+    assert_eq!(answered_id("will chemo make my hair fall out"), None);
+}
+
+#[test]
+fn a_described_red_flag_symptom_is_urgent() {
+    for q in [
+        "I have bloody diarrhoea since yesterday",
+        "my husband can't breathe properly after his infusion",
+        "my eyes have gone yellow",
+        "I've got chest pain",
+    ] {
+        assert!(engine().ask(q).is_urgent(), "{q} must be urgent");
+    }
+}
+
+#[test]
+fn asking_about_side_effects_in_general_is_not_urgent() {
+    for q in ["what are the common side effects of keytruda", "can immunotherapy cause diarrhoea", "what is colitis"] {
+        assert!(!engine().ask(q).is_urgent(), "{q} must not be urgent");
+    }
+}
+
+#[test]
+fn urgency_does_not_depend_on_a_match() {
+    let m = engine().ask("severe chest pain and fainted");
+    assert!(m.is_urgent());
+}
