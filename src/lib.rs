@@ -14,6 +14,10 @@
 
 pub mod cli;
 pub mod corpus;
+pub mod events;
 pub mod matcher;
+pub mod metrics;
 pub mod reply;
+pub mod scrub;
+pub mod telegram;
 pub mod text;

@@ -59,8 +59,15 @@ pub struct Urgent {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     Answer(AnswerView),
-    Suggest { intro: &'static str, choices: Vec<Choice> },
-    NoMatch { text: &'static str, closest_intro: &'static str, choices: Vec<Choice> },
+    Suggest {
+        intro: &'static str,
+        choices: Vec<Choice>,
+    },
+    NoMatch {
+        text: &'static str,
+        closest_intro: &'static str,
+        choices: Vec<Choice>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,17 +102,34 @@ pub fn compose(part: &LanguageCorpus, m: &Match, contact: Option<&str>) -> Reply
         message: part.warnings.urgent_message.clone(),
         contact: contact.map(str::to_string),
     });
-    let choice = |i: &usize| Choice { id: part.entries[*i].id.clone(), question: part.entries[*i].question.clone() };
+    let choice = |i: &usize| Choice {
+        id: part.entries[*i].id.clone(),
+        question: part.entries[*i].question.clone(),
+    };
     let body = match &m.outcome {
         Outcome::Answer(i) => Body::Answer(answer_view(part, &part.entries[*i])),
-        Outcome::Suggest(ids) => Body::Suggest { intro: words.suggest, choices: ids.iter().map(choice).collect() },
+        Outcome::Suggest(ids) => Body::Suggest {
+            intro: words.suggest,
+            choices: ids.iter().map(choice).collect(),
+        },
         Outcome::NoMatch => Body::NoMatch {
             text: words.no_match,
             closest_intro: words.no_match_closest,
-            choices: m.candidates.iter().take(MAX_CHOICES).filter(|c| c.score > 0.0).map(|c| choice(&c.entry)).collect(),
+            choices: m
+                .candidates
+                .iter()
+                .take(MAX_CHOICES)
+                .filter(|c| c.score > 0.0)
+                .map(|c| choice(&c.entry))
+                .collect(),
         },
     };
-    Reply { lang: part.lang, urgent, body, reminder: words.reminder }
+    Reply {
+        lang: part.lang,
+        urgent,
+        body,
+        reminder: words.reminder,
+    }
 }
 
 /// The reply that shows one entry (a button tap, a deep link).
@@ -131,7 +155,10 @@ fn answer_view(part: &LanguageCorpus, entry: &Entry) -> AnswerView {
             .related
             .iter()
             .filter_map(|id| part.entry(id))
-            .map(|e| Choice { id: e.id.clone(), question: e.question.clone() })
+            .map(|e| Choice {
+                id: e.id.clone(),
+                question: e.question.clone(),
+            })
             .collect(),
     }
 }
@@ -139,7 +166,11 @@ fn answer_view(part: &LanguageCorpus, entry: &Entry) -> AnswerView {
 /// Splits answer text into paragraphs and bullet lists (the only structure admins write).
 pub fn blocks(answer: &str) -> Vec<Block> {
     let mut out = Vec::new();
-    for chunk in answer.split("\n\n").map(str::trim).filter(|c| !c.is_empty()) {
+    for chunk in answer
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
         let mut paragraph: Vec<&str> = Vec::new();
         let mut bullets: Vec<String> = Vec::new();
         for line in chunk.lines().map(str::trim) {
@@ -186,7 +217,11 @@ impl Reply {
                 out.push_str(intro);
                 push_choices(&mut out, choices);
             }
-            Body::NoMatch { text, closest_intro, choices } => {
+            Body::NoMatch {
+                text,
+                closest_intro,
+                choices,
+            } => {
                 out.push_str(text);
                 if !choices.is_empty() {
                     out.push_str("\n\n");
@@ -212,7 +247,11 @@ impl Reply {
 impl Urgent {
     pub fn to_text(&self, lang: Language) -> String {
         match &self.contact {
-            Some(number) => format!("{}\n{} {number}", self.message, wording(lang).urgent_contact),
+            Some(number) => format!(
+                "{}\n{} {number}",
+                self.message,
+                wording(lang).urgent_contact
+            ),
             None => self.message.clone(),
         }
     }
@@ -282,6 +321,12 @@ mod tests {
     #[test]
     fn a_paragraph_directly_followed_by_bullets_keeps_both() {
         let b = blocks("Call if you have:\n- fever\n- rash");
-        assert_eq!(b, vec![Block::Paragraph("Call if you have:".into()), Block::Bullets(vec!["fever".into(), "rash".into()])]);
+        assert_eq!(
+            b,
+            vec![
+                Block::Paragraph("Call if you have:".into()),
+                Block::Bullets(vec!["fever".into(), "rash".into()])
+            ]
+        );
     }
 }

@@ -19,7 +19,10 @@ fn has(problems: &[Problem], needle: &str) -> bool {
 fn a_misspelt_field_is_an_error_with_a_hint_and_its_line() {
     let body = entry_toml("a", "What is A?").replace("alternates =", "alternatives =");
     let (_d, p) = problems(&[("a.toml", &body)]);
-    let msg = p.iter().find(|p| p.message.contains("alternatives")).expect("reported");
+    let msg = p
+        .iter()
+        .find(|p| p.message.contains("alternatives"))
+        .expect("reported");
     assert!(msg.message.contains("did you mean `alternates`"), "{msg}");
     assert_eq!(msg.line, 6, "{msg}");
     assert!(msg.to_string().contains("a.toml:6:"), "{msg}");
@@ -45,7 +48,10 @@ fn every_problem_is_reported_in_one_pass() {
 fn a_toml_syntax_error_names_file_and_line() {
     let body = entry_toml("a", "What is A?") + "\n[[entry]\nid = \"b\"\n";
     let (_d, p) = problems(&[("a.toml", &body)]);
-    let syntax = p.iter().find(|p| p.message.starts_with("TOML syntax")).expect("syntax error reported");
+    let syntax = p
+        .iter()
+        .find(|p| p.message.starts_with("TOML syntax"))
+        .expect("syntax error reported");
     assert_eq!(syntax.line, 11, "{syntax}");
 }
 
@@ -58,7 +64,8 @@ fn a_missing_required_field_is_named() {
 
 #[test]
 fn a_date_in_quotes_is_explained() {
-    let body = entry_toml("a", "What is A?").replace("reviewed = 2026-11-27", "reviewed = \"2026-11-27\"");
+    let body =
+        entry_toml("a", "What is A?").replace("reviewed = 2026-11-27", "reviewed = \"2026-11-27\"");
     let (_d, p) = problems(&[("a.toml", &body)]);
     assert!(has(&p, "no quotes"), "{p:?}");
 }
@@ -66,7 +73,10 @@ fn a_date_in_quotes_is_explained() {
 #[test]
 fn an_answer_too_long_for_one_telegram_message_is_refused() {
     let long = "Word ".repeat(900);
-    let body = entry_toml("a", "What is A?").replace("A short plain answer for the test corpus, long enough to read as one.", &long);
+    let body = entry_toml("a", "What is A?").replace(
+        "A short plain answer for the test corpus, long enough to read as one.",
+        &long,
+    );
     let (_d, p) = problems(&[("a.toml", &body)]);
     assert!(has(&p, "over Telegram's limit"), "{p:?}");
 }
@@ -89,7 +99,10 @@ fn check_prints_problems_and_exits_non_zero() {
     let out = run(&["check", dir.path().to_str().unwrap()], "");
     assert!(!out.status.success());
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("a.toml:3:1: error in `a`: unknown field `qestion`"), "{stdout}");
+    assert!(
+        stdout.contains("a.toml:3:1: error in `a`: unknown field `qestion`"),
+        "{stdout}"
+    );
     assert!(stdout.contains("missing field `question`"), "{stdout}");
 }
 

@@ -22,17 +22,27 @@ pub fn chat(engine: &Engine, contact: Option<&str>) -> Result<(), String> {
         print!("> ");
         out.flush().map_err(|e| e.to_string())?;
         let mut line = String::new();
-        if stdin.lock().read_line(&mut line).map_err(|e| e.to_string())? == 0 || line.trim().is_empty() {
+        if stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?
+            == 0
+            || line.trim().is_empty()
+        {
             return Ok(());
         }
         let line = line.trim();
-        let picked = line
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| last.as_ref().and_then(|r| r.choices().get(n.wrapping_sub(1))).cloned());
+        let picked = line.parse::<usize>().ok().and_then(|n| {
+            last.as_ref()
+                .and_then(|r| r.choices().get(n.wrapping_sub(1)))
+                .cloned()
+        });
         let reply = match picked {
             Some(choice) => {
-                let (part, entry) = engine.corpus().find(&choice.id).expect("choices come from the corpus");
+                let (part, entry) = engine
+                    .corpus()
+                    .find(&choice.id)
+                    .expect("choices come from the corpus");
                 reply::entry_reply(part, entry)
             }
             None => {
@@ -59,10 +69,32 @@ pub fn explain_text(engine: &Engine, m: &Match, e: &Explanation) -> String {
     let mut out = String::new();
     out.push_str(&format!("language: {}\n", m.lang.code()));
     out.push_str(&format!("folded: {}\n", e.analysis.folded));
-    let corrections: Vec<String> = e.analysis.corrections.iter().map(|(a, b)| format!("{a} → {b}")).collect();
-    out.push_str(&format!("corrections: {}\n", if corrections.is_empty() { "none".into() } else { corrections.join(", ") }));
-    let tokens: Vec<String> =
-        e.analysis.tokens.iter().map(|t| if t.stop { format!("({})", t.term) } else { t.term.clone() }).collect();
+    let corrections: Vec<String> = e
+        .analysis
+        .corrections
+        .iter()
+        .map(|(a, b)| format!("{a} → {b}"))
+        .collect();
+    out.push_str(&format!(
+        "corrections: {}\n",
+        if corrections.is_empty() {
+            "none".into()
+        } else {
+            corrections.join(", ")
+        }
+    ));
+    let tokens: Vec<String> = e
+        .analysis
+        .tokens
+        .iter()
+        .map(|t| {
+            if t.stop {
+                format!("({})", t.term)
+            } else {
+                t.term.clone()
+            }
+        })
+        .collect();
     out.push_str(&format!("tokens: {}\n", tokens.join(" ")));
     let terms: Vec<String> = e
         .terms
@@ -72,16 +104,26 @@ pub fn explain_text(engine: &Engine, m: &Match, e: &Explanation) -> String {
     out.push_str(&format!("terms: {}\n", terms.join(" ")));
     out.push_str(&format!(
         "urgent: {}\n",
-        if e.urgent_labels.is_empty() { "no".to_string() } else { e.urgent_labels.join("; ") }
+        if e.urgent_labels.is_empty() {
+            "no".to_string()
+        } else {
+            e.urgent_labels.join("; ")
+        }
     ));
-    out.push_str(&format!("outcome: {} (confidence {:.3})\n", m.outcome.name(), m.confidence));
+    out.push_str(&format!(
+        "outcome: {} (confidence {:.3})\n",
+        m.outcome.name(),
+        m.confidence
+    ));
     out.push_str("candidates:\n");
     for c in m.candidates.iter().take(5) {
         let entry = &part.entries[c.entry];
         let phrasing = match c.phrasing_kind {
             UnitKind::Question => entry.question.as_str(),
             UnitKind::Alternate => entry.alternates[c.phrasing_ordinal as usize - 1].as_str(),
-            UnitKind::Keyword => entry.keywords[c.phrasing_ordinal as usize - 1 - entry.alternates.len()].as_str(),
+            UnitKind::Keyword => {
+                entry.keywords[c.phrasing_ordinal as usize - 1 - entry.alternates.len()].as_str()
+            }
         };
         out.push_str(&format!(
             "  {:.3} {}  phrasing {:.3} \"{}\"  profile {:.3}  answer {:.2}{}\n",
@@ -91,7 +133,11 @@ pub fn explain_text(engine: &Engine, m: &Match, e: &Explanation) -> String {
             phrasing,
             c.profile,
             c.answer,
-            if c.out_of_scope { "  off-topic penalty" } else { "" }
+            if c.out_of_scope {
+                "  off-topic penalty"
+            } else {
+                ""
+            }
         ));
     }
     out

@@ -19,8 +19,14 @@ pub fn run(dir: &Path) -> ExitCode {
             for p in &problems {
                 println!("{p}");
             }
-            let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
-            eprintln!("{errors} error(s) in {}: the bot will not serve this FAQ until they are fixed", dir.display());
+            let errors = problems
+                .iter()
+                .filter(|p| p.severity == Severity::Error)
+                .count();
+            eprintln!(
+                "{errors} error(s) in {}: the bot will not serve this FAQ until they are fixed",
+                dir.display()
+            );
             ExitCode::FAILURE
         }
     }

@@ -34,6 +34,7 @@ pub struct Report {
     pub in_scope: usize,
     pub out_of_scope: usize,
     pub accuracy: f64,
+    pub top1: f64,
     pub top3: f64,
     pub wrong: f64,
     pub declined: f64,
@@ -43,21 +44,50 @@ pub struct Report {
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "in-scope questions: {}", self.in_scope)?;
-        writeln!(f, "  answered with the right entry: {:.1}%", self.accuracy * 100.0)?;
-        writeln!(f, "  right entry in the top 3:      {:.1}%", self.top3 * 100.0)?;
-        writeln!(f, "  answered with a wrong entry:   {:.1}%", self.wrong * 100.0)?;
+        writeln!(
+            f,
+            "  answered with the right entry: {:.1}%",
+            self.accuracy * 100.0
+        )?;
+        writeln!(
+            f,
+            "  right entry ranked first:      {:.1}%",
+            self.top1 * 100.0
+        )?;
+        writeln!(
+            f,
+            "  right entry in the top 3:      {:.1}%",
+            self.top3 * 100.0
+        )?;
+        writeln!(
+            f,
+            "  answered with a wrong entry:   {:.1}%",
+            self.wrong * 100.0
+        )?;
         writeln!(f, "out-of-scope questions: {}", self.out_of_scope)?;
-        writeln!(f, "  declined (no match):           {:.1}%", self.declined * 100.0)?;
-        write!(f, "  answered:                      {:.1}%", self.oos_answered * 100.0)
+        writeln!(
+            f,
+            "  declined (no match):           {:.1}%",
+            self.declined * 100.0
+        )?;
+        write!(
+            f,
+            "  answered:                      {:.1}%",
+            self.oos_answered * 100.0
+        )
     }
 }
 
 pub fn read_items(path: &std::path::Path) -> Result<Vec<Item>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(n, l)| serde_json::from_str(l).map_err(|e| format!("{}:{}: not a question line: {e}", path.display(), n + 1)))
+        .map(|(n, l)| {
+            serde_json::from_str(l)
+                .map_err(|e| format!("{}:{}: not a question line: {e}", path.display(), n + 1))
+        })
         .collect()
 }
 
@@ -84,7 +114,10 @@ fn check_topics(engine: &Engine, items: &[Item]) -> Result<(), String> {
         if let Some(t) = &item.topic
             && engine.corpus().find(t).is_none()
         {
-            return Err(format!("the question \"{}\" is labelled `{t}`, which is not an entry id", item.q));
+            return Err(format!(
+                "the question \"{}\" is labelled `{t}`, which is not an entry id",
+                item.q
+            ));
         }
     }
     Ok(())
@@ -99,18 +132,31 @@ pub fn evaluate(engine: &Engine, items: &[Item]) -> Report {
     report(engine, items, &rank(engine, items), &Thresholds::DEFAULT)
 }
 
-pub fn report(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>], t: &Thresholds) -> Report {
+pub fn report(
+    engine: &Engine,
+    items: &[Item],
+    ranked: &[Vec<Candidate>],
+    t: &Thresholds,
+) -> Report {
     let mut r = Report::default();
-    let (mut right, mut top3, mut wrong, mut declined, mut oos_answered) = (0, 0, 0, 0, 0);
+    let (mut right, mut top1, mut top3, mut wrong, mut declined, mut oos_answered) =
+        (0, 0, 0, 0, 0, 0);
     for (item, candidates) in items.iter().zip(ranked) {
         let outcome = decide_with(candidates, t);
-        let part = engine.corpus().parts.first().expect("a loaded corpus has a language");
+        let part = engine
+            .corpus()
+            .parts
+            .first()
+            .expect("a loaded corpus has a language");
         let id_of = |i: usize| part.entries[i].id.as_str();
         match &item.topic {
             Some(topic) => {
                 r.in_scope += 1;
                 if candidates.iter().take(3).any(|c| id_of(c.entry) == topic) {
                     top3 += 1;
+                }
+                if candidates.first().is_some_and(|c| id_of(c.entry) == topic) {
+                    top1 += 1;
                 }
                 match outcome {
                     Outcome::Answer(i) if id_of(i) == topic => right += 1,
@@ -130,6 +176,7 @@ pub fn report(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>], t: &Th
     }
     let share = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
     r.accuracy = share(right, r.in_scope);
+    r.top1 = share(top1, r.in_scope);
     r.top3 = share(top3, r.in_scope);
     r.wrong = share(wrong, r.in_scope);
     r.declined = share(declined, r.out_of_scope);
@@ -138,7 +185,11 @@ pub fn report(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>], t: &Th
 }
 
 fn print_errors(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>]) {
-    let part = engine.corpus().parts.first().expect("a loaded corpus has a language");
+    let part = engine
+        .corpus()
+        .parts
+        .first()
+        .expect("a loaded corpus has a language");
     println!("\nnot handled as labelled:");
     for (item, candidates) in items.iter().zip(ranked) {
         let outcome = decide_with(candidates, &Thresholds::DEFAULT);
@@ -153,8 +204,11 @@ fn print_errors(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>]) {
         if ok {
             continue;
         }
-        let top: Vec<String> =
-            candidates.iter().take(3).map(|c| format!("{}={:.2}", part.entries[c.entry].id, c.score)).collect();
+        let top: Vec<String> = candidates
+            .iter()
+            .take(3)
+            .map(|c| format!("{}={:.2}", part.entries[c.entry].id, c.score))
+            .collect();
         println!(
             "  [{}] want {} got {} | {} | {}",
             outcome.name(),
@@ -174,7 +228,12 @@ fn sweep(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>]) {
                 if suggest_min > answer_min {
                     continue;
                 }
-                let t = Thresholds { answer_min, margin, suggest_min, ..Thresholds::DEFAULT };
+                let t = Thresholds {
+                    answer_min,
+                    margin,
+                    suggest_min,
+                    ..Thresholds::DEFAULT
+                };
                 let r = report(engine, items, ranked, &t);
                 println!(
                     "{answer_min:.2} {margin:.2} {suggest_min:.2} | {:.3} {:.3} {:.3} | {:.3} {:.3}",
@@ -191,7 +250,9 @@ pub fn add_typos(items: &mut [Item], n: usize, seed: u64) {
     for item in items {
         let mut chars: Vec<char> = item.q.chars().collect();
         for _ in 0..n {
-            let letters: Vec<usize> = (0..chars.len()).filter(|&i| chars[i].is_alphabetic()).collect();
+            let letters: Vec<usize> = (0..chars.len())
+                .filter(|&i| chars[i].is_alphabetic())
+                .collect();
             if letters.is_empty() {
                 break;
             }
@@ -237,7 +298,12 @@ mod tests {
 
     #[test]
     fn typos_are_seeded_and_change_the_text() {
-        let make = || vec![Item { q: "will my hair fall out".into(), topic: None }];
+        let make = || {
+            vec![Item {
+                q: "will my hair fall out".into(),
+                topic: None,
+            }]
+        };
         let (mut a, mut b) = (make(), make());
         add_typos(&mut a, 2, 7);
         add_typos(&mut b, 2, 7);

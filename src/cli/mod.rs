@@ -4,17 +4,22 @@ mod ask;
 mod check;
 pub mod eval;
 mod protocol;
+pub mod serve;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "immunofaq", version, about = "Answers patients' questions about cancer immunotherapy from a sourced FAQ")]
+#[command(
+    name = "immunofaq",
+    version,
+    about = "Answers patients' questions about cancer immunotherapy from a sourced FAQ"
+)]
 pub struct Cli {
-    /// The FAQ folder (one sub-folder per language, e.g. faq/en/).
-    #[arg(long, global = true, env = "IMMUNOFAQ_FAQ", default_value = "faq")]
-    pub faq: PathBuf,
+    /// The FAQ folder (one sub-folder per language, e.g. faq/en/) [default: faq].
+    #[arg(long, global = true, env = "IMMUNOFAQ_FAQ")]
+    pub faq: Option<PathBuf>,
 
     /// The clinic's urgent contact number, shown under the urgent message.
     #[arg(long, global = true, env = "IMMUNOFAQ_URGENT_CONTACT")]
@@ -44,17 +49,24 @@ pub enum Command {
     Match,
     /// Measure matching quality on a JSON-lines file of {"q": ..., "topic": id or null}.
     Eval(eval::EvalArgs),
+    /// Run the Telegram bot (token from TELOXIDE_TOKEN; API URL from TELOXIDE_API_URL when set).
+    Serve(serve::ServeArgs),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
+    let faq = cli.faq.clone().unwrap_or_else(|| PathBuf::from("faq"));
+    let contact = cli.urgent_contact.as_deref();
     let result = match &cli.command {
-        Command::Check { dir } => return check::run(dir.as_ref().unwrap_or(&cli.faq)),
+        Command::Check { dir } => return check::run(dir.as_ref().unwrap_or(&faq)),
         Command::Ask { question, explain } => {
-            load_engine(&cli.faq).map(|e| ask::ask(&e, question, *explain, cli.urgent_contact.as_deref()))
+            load_engine(&faq).map(|e| ask::ask(&e, question, *explain, contact))
         }
-        Command::Chat => load_engine(&cli.faq).and_then(|e| ask::chat(&e, cli.urgent_contact.as_deref())),
-        Command::Match => load_engine(&cli.faq).and_then(|e| protocol::run(&e)),
-        Command::Eval(args) => load_engine(&cli.faq).and_then(|e| eval::run(&e, args)),
+        Command::Chat => load_engine(&faq).and_then(|e| ask::chat(&e, contact)),
+        Command::Match => load_engine(&faq).and_then(|e| protocol::run(&e)),
+        Command::Eval(args) => load_engine(&faq).and_then(|e| eval::run(&e, args)),
+        Command::Serve(args) => {
+            serve::resolve(cli.faq.as_deref(), contact, args).and_then(serve::run)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,8 +13,16 @@ use toml::de::{DeTable, DeValue};
 
 pub const LEXICON_FILE: &str = "lexicon.toml";
 pub const WARNINGS_FILE: &str = "warnings.toml";
-const ENTRY_FIELDS: &[&str] =
-    &["id", "question", "alternates", "keywords", "answer", "sources", "related", "reviewed"];
+const ENTRY_FIELDS: &[&str] = &[
+    "id",
+    "question",
+    "alternates",
+    "keywords",
+    "answer",
+    "sources",
+    "related",
+    "reviewed",
+];
 const SOURCE_FIELDS: &[&str] = &["title", "url"];
 const GROUP_FIELDS: &[&str] = &["title", "order", "entry"];
 const CONCEPT_FIELDS: &[&str] = &["id", "terms", "broader", "scope"];
@@ -59,11 +67,21 @@ pub fn load(dir: &Path) -> Result<Loaded, Vec<Problem>> {
     if problems.iter().any(|p| p.severity == Severity::Error) {
         return Err(problems);
     }
-    Ok(Loaded { corpus: Corpus { parts }, warnings: problems })
+    Ok(Loaded {
+        corpus: Corpus { parts },
+        warnings: problems,
+    })
 }
 
 fn dir_problem(path: &Path, message: String) -> Problem {
-    Problem { severity: Severity::Error, file: path.to_path_buf(), line: 0, column: 0, item: None, message }
+    Problem {
+        severity: Severity::Error,
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        item: None,
+        message,
+    }
 }
 
 fn language_dirs(dir: &Path) -> Result<Vec<(PathBuf, Option<Language>)>, String> {
@@ -121,7 +139,11 @@ fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> Lan
             }
         };
         let (doc, errors) = DeTable::parse_recoverable(&text);
-        let mut reader = Reader { file: &file, text: &text, problems };
+        let mut reader = Reader {
+            file: &file,
+            text: &text,
+            problems,
+        };
         if !errors.is_empty() {
             for e in errors {
                 let span = e.span().unwrap_or(0..0);
@@ -141,7 +163,10 @@ fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> Lan
         }
     }
     if part.entries.is_empty() {
-        problems.push(dir_problem(dir, "no FAQ entries in this language folder".into()));
+        problems.push(dir_problem(
+            dir,
+            "no FAQ entries in this language folder".into(),
+        ));
     }
     if !have_warnings {
         problems.push(dir_problem(
@@ -154,15 +179,33 @@ fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> Lan
     part
 }
 
-fn read_group(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize>, part: &mut LanguageCorpus) {
+fn read_group(
+    reader: &mut Reader<'_>,
+    table: &DeTable<'_>,
+    span: Range<usize>,
+    part: &mut LanguageCorpus,
+) {
     reader.check_fields(table, GROUP_FIELDS, None, "an FAQ file");
-    let stem = reader.file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
-    let title = get(table, "title").and_then(|v| reader.string(v, "title", None)).unwrap_or(stem);
-    let order = get(table, "order").and_then(|v| reader.integer(v, "order", None)).unwrap_or(i64::MAX);
+    let stem = reader
+        .file
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let title = get(table, "title")
+        .and_then(|v| reader.string(v, "title", None))
+        .unwrap_or(stem);
+    let order = get(table, "order")
+        .and_then(|v| reader.integer(v, "order", None))
+        .unwrap_or(i64::MAX);
     let Some(list) = reader.require(table, span, "entry", None) else {
         return;
     };
-    let mut group = Group { title, order, entries: Vec::new() };
+    let mut group = Group {
+        title,
+        order,
+        entries: Vec::new(),
+    };
     if let Some(array) = reader.array(list, "entry", None) {
         for value in array.iter() {
             if let Some(entry) = read_entry(reader, value) {
@@ -181,18 +224,37 @@ fn read_entry(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Entry> {
     let id = reader.string(id_value, "id", None)?;
     let item = Some(id.as_str());
     if !is_kebab(&id) {
-        reader.error(id_value.span(), item, "`id` must be kebab-case: lower-case letters, digits and single hyphens".into());
+        reader.error(
+            id_value.span(),
+            item,
+            "`id` must be kebab-case: lower-case letters, digits and single hyphens".into(),
+        );
+    }
+    if id.len() > super::MAX_ID_LEN {
+        reader.error(
+            id_value.span(),
+            item,
+            format!("`id` is longer than {} characters", super::MAX_ID_LEN),
+        );
     }
     reader.check_fields(table, ENTRY_FIELDS, item, "an entry");
     let question = reader
         .require(table, span.clone(), "question", item)
         .and_then(|v| reader.string(v, "question", item))
         .unwrap_or_default();
-    let alternates = get(table, "alternates").map(|v| reader.strings(v, "alternates", item)).unwrap_or_default();
-    let keywords = get(table, "keywords").map(|v| reader.strings(v, "keywords", item)).unwrap_or_default();
-    let related = get(table, "related").map(|v| reader.strings(v, "related", item)).unwrap_or_default();
+    let alternates = get(table, "alternates")
+        .map(|v| reader.strings(v, "alternates", item))
+        .unwrap_or_default();
+    let keywords = get(table, "keywords")
+        .map(|v| reader.strings(v, "keywords", item))
+        .unwrap_or_default();
+    let related = get(table, "related")
+        .map(|v| reader.strings(v, "related", item))
+        .unwrap_or_default();
     let answer_value = reader.require(table, span.clone(), "answer", item);
-    let answer = answer_value.and_then(|v| reader.string(v, "answer", item)).unwrap_or_default();
+    let answer = answer_value
+        .and_then(|v| reader.string(v, "answer", item))
+        .unwrap_or_default();
     if let Some(v) = answer_value
         && answer.trim().is_empty()
     {
@@ -206,7 +268,11 @@ fn read_entry(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Entry> {
         Some(v) => match v.get_ref() {
             DeValue::Datetime(d) if d.date.is_some() && d.time.is_none() => d.to_string(),
             _ => {
-                reader.error(v.span(), item, "`reviewed` must be a date written like 2026-11-27 (no quotes)".into());
+                reader.error(
+                    v.span(),
+                    item,
+                    "`reviewed` must be a date written like 2026-11-27 (no quotes)".into(),
+                );
                 String::new()
             }
         },
@@ -226,7 +292,10 @@ fn read_entry(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Entry> {
         sources,
         related: related.into_iter().map(|(s, _)| s).collect(),
         reviewed,
-        origin: Origin { file: reader.file.to_path_buf(), line: reader.line(&span) },
+        origin: Origin {
+            file: reader.file.to_path_buf(),
+            line: reader.line(&span),
+        },
     })
 }
 
@@ -235,19 +304,31 @@ fn read_sources(reader: &mut Reader<'_>, value: &Value<'_>, item: Option<&str>) 
         return Vec::new();
     };
     if array.is_empty() {
-        reader.error(value.span(), item, "`sources` needs at least one source".into());
+        reader.error(
+            value.span(),
+            item,
+            "`sources` needs at least one source".into(),
+        );
     }
     let mut sources = Vec::new();
     for element in array.iter() {
-        let Some(table) = reader.table(element, "sources", item) else { continue };
+        let Some(table) = reader.table(element, "sources", item) else {
+            continue;
+        };
         reader.check_fields(table, SOURCE_FIELDS, item, "a source");
-        let title = reader.require(table, element.span(), "title", item).and_then(|v| reader.string(v, "title", item));
+        let title = reader
+            .require(table, element.span(), "title", item)
+            .and_then(|v| reader.string(v, "title", item));
         let url_value = reader.require(table, element.span(), "url", item);
         let url = url_value.and_then(|v| reader.string(v, "url", item));
         if let (Some(url), Some(v)) = (&url, url_value)
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
-            reader.error(v.span(), item, format!("source url `{url}` must start with https:// or http://"));
+            reader.error(
+                v.span(),
+                item,
+                format!("source url `{url}` must start with https:// or http://"),
+            );
         }
         if let (Some(title), Some(url)) = (title, url) {
             sources.push(Source { title, url });
@@ -258,11 +339,20 @@ fn read_sources(reader: &mut Reader<'_>, value: &Value<'_>, item: Option<&str>) 
 
 fn read_lexicon(reader: &mut Reader<'_>, table: &DeTable<'_>, lexicon: &mut Vec<Concept>) {
     reader.check_fields(table, LEXICON_FIELDS, None, "the lexicon file");
-    let Some(list) = get(table, "concept") else { return };
-    let Some(array) = reader.array(list, "concept", None) else { return };
+    let Some(list) = get(table, "concept") else {
+        return;
+    };
+    let Some(array) = reader.array(list, "concept", None) else {
+        return;
+    };
     for value in array.iter() {
-        let Some(t) = reader.table(value, "concept", None) else { continue };
-        let Some(id) = reader.require(t, value.span(), "id", None).and_then(|v| reader.string(v, "id", None)) else {
+        let Some(t) = reader.table(value, "concept", None) else {
+            continue;
+        };
+        let Some(id) = reader
+            .require(t, value.span(), "id", None)
+            .and_then(|v| reader.string(v, "id", None))
+        else {
             continue;
         };
         let item = Some(id.as_str());
@@ -274,7 +364,9 @@ fn read_lexicon(reader: &mut Reader<'_>, table: &DeTable<'_>, lexicon: &mut Vec<
             .require(t, value.span(), "terms", item)
             .map(|v| reader.strings(v, "terms", item))
             .unwrap_or_default();
-        let broader = get(t, "broader").map(|v| reader.strings(v, "broader", item)).unwrap_or_default();
+        let broader = get(t, "broader")
+            .map(|v| reader.strings(v, "broader", item))
+            .unwrap_or_default();
         let scope = match get(t, "scope").map(|v| (reader.string(v, "scope", item), v.span())) {
             None => Scope::Neutral,
             Some((Some(s), span)) => match s.as_str() {
@@ -282,7 +374,11 @@ fn read_lexicon(reader: &mut Reader<'_>, table: &DeTable<'_>, lexicon: &mut Vec<
                 "out" => Scope::Out,
                 "neutral" => Scope::Neutral,
                 other => {
-                    reader.error(span, item, format!("`scope` is \"in\", \"out\" or \"neutral\", not \"{other}\""));
+                    reader.error(
+                        span,
+                        item,
+                        format!("`scope` is \"in\", \"out\" or \"neutral\", not \"{other}\""),
+                    );
                     Scope::Neutral
                 }
             },
@@ -293,7 +389,10 @@ fn read_lexicon(reader: &mut Reader<'_>, table: &DeTable<'_>, lexicon: &mut Vec<
             terms: terms.into_iter().map(|(s, _)| s).collect(),
             broader: broader.into_iter().map(|(s, _)| s).collect(),
             scope,
-            origin: Origin { file: reader.file.to_path_buf(), line: reader.line(&value.span()) },
+            origin: Origin {
+                file: reader.file.to_path_buf(),
+                line: reader.line(&value.span()),
+            },
         });
     }
 }
@@ -308,24 +407,42 @@ fn read_warnings(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize
     let mut signs = Vec::new();
     if let Some(array) = get(table, "sign").and_then(|v| reader.array(v, "sign", None)) {
         for value in array.iter() {
-            let Some(t) = reader.table(value, "sign", None) else { continue };
-            let Some(id) = reader.require(t, value.span(), "id", None).and_then(|v| reader.string(v, "id", None)) else {
+            let Some(t) = reader.table(value, "sign", None) else {
+                continue;
+            };
+            let Some(id) = reader
+                .require(t, value.span(), "id", None)
+                .and_then(|v| reader.string(v, "id", None))
+            else {
                 continue;
             };
             let item = Some(id.as_str());
             reader.check_fields(t, SIGN_FIELDS, item, "a warning sign");
-            let label = get(t, "label").and_then(|v| reader.string(v, "label", item)).unwrap_or_else(|| id.clone());
+            let label = get(t, "label")
+                .and_then(|v| reader.string(v, "label", item))
+                .unwrap_or_else(|| id.clone());
             let phrases = reader
                 .require(t, value.span(), "phrases", item)
                 .map(|v| reader.strings(v, "phrases", item))
                 .unwrap_or_default();
             if phrases.is_empty() {
-                reader.error(value.span(), item, "a warning sign needs at least one phrase".into());
+                reader.error(
+                    value.span(),
+                    item,
+                    "a warning sign needs at least one phrase".into(),
+                );
             }
-            signs.push(Sign { id: id.clone(), label, phrases: phrases.into_iter().map(|(s, _)| s).collect() });
+            signs.push(Sign {
+                id: id.clone(),
+                label,
+                phrases: phrases.into_iter().map(|(s, _)| s).collect(),
+            });
         }
     }
-    Warnings { urgent_message, signs }
+    Warnings {
+        urgent_message,
+        signs,
+    }
 }
 
 /// Checks that need the whole language folder: unique ids and phrasings, links between entries, lexicon links,
@@ -348,7 +465,11 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
                 &entry.origin,
                 &entry.id,
                 Severity::Error,
-                format!("duplicate id: also used at {}:{}", first.origin.file.display(), first.origin.line),
+                format!(
+                    "duplicate id: also used at {}:{}",
+                    first.origin.file.display(),
+                    first.origin.line
+                ),
             ));
         }
         for phrasing in std::iter::once(&entry.question).chain(&entry.alternates) {
@@ -390,9 +511,19 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
     for entry in &part.entries {
         for related in &entry.related {
             if !ids.contains_key(related.as_str()) {
-                problems.push(at(&entry.origin, &entry.id, Severity::Error, format!("`related` names `{related}`, which is not an entry id")));
+                problems.push(at(
+                    &entry.origin,
+                    &entry.id,
+                    Severity::Error,
+                    format!("`related` names `{related}`, which is not an entry id"),
+                ));
             } else if related == &entry.id {
-                problems.push(at(&entry.origin, &entry.id, Severity::Warning, "`related` names the entry itself".into()));
+                problems.push(at(
+                    &entry.origin,
+                    &entry.id,
+                    Severity::Warning,
+                    "`related` names the entry itself".into(),
+                ));
             }
         }
     }
@@ -412,12 +543,20 @@ fn check_lexicon(part: &LanguageCorpus, analyzer: &Analyzer, problems: &mut Vec<
     let mut concept_ids: HashMap<&str, ()> = HashMap::new();
     for concept in &part.lexicon {
         if concept_ids.insert(&concept.id, ()).is_some() {
-            problems.push(problem(concept, Severity::Error, "duplicate concept id".into()));
+            problems.push(problem(
+                concept,
+                Severity::Error,
+                "duplicate concept id".into(),
+            ));
         }
         for term in &concept.terms {
             let key = analyzer.phrasing_key(term);
             if key.is_empty() {
-                problems.push(problem(concept, Severity::Error, format!("the term \"{term}\" has no words")));
+                problems.push(problem(
+                    concept,
+                    Severity::Error,
+                    format!("the term \"{term}\" has no words"),
+                ));
                 continue;
             }
             if let Some(other) = owners.insert(key, &concept.id)
@@ -434,7 +573,11 @@ fn check_lexicon(part: &LanguageCorpus, analyzer: &Analyzer, problems: &mut Vec<
     for concept in &part.lexicon {
         for b in &concept.broader {
             if !concept_ids.contains_key(b.as_str()) {
-                problems.push(problem(concept, Severity::Error, format!("`broader` names `{b}`, which is not a concept id")));
+                problems.push(problem(
+                    concept,
+                    Severity::Error,
+                    format!("`broader` names `{b}`, which is not a concept id"),
+                ));
             }
         }
     }
@@ -445,5 +588,7 @@ fn is_kebab(id: &str) -> bool {
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }

@@ -8,6 +8,9 @@ mod toml_read;
 pub use load::{Loaded, load};
 pub use problem::{Problem, Severity};
 
+/// Ids travel in button data, which Telegram caps at 64 bytes; this leaves room for the prefix.
+pub const MAX_ID_LEN: usize = 56;
+
 use crate::text::Language;
 use std::path::PathBuf;
 

@@ -1,7 +1,9 @@
 //! The decision from ranked candidates: answer only when confident and clearly ahead, suggest when close,
 //! otherwise admit there is no match. Never a guess.
 
-use super::signals::{ANSWER_MARGIN, ANSWER_MIN, MAX_SUGGESTIONS, SUGGEST_MIN, SUGGEST_RATIO, SURE};
+use super::signals::{
+    ANSWER_MARGIN, ANSWER_MIN, MAX_SUGGESTIONS, SUGGEST_MIN, SUGGEST_RATIO, SURE,
+};
 use super::{Candidate, Outcome};
 
 /// The decision thresholds; `DEFAULT` is what the bot uses, other values only serve `eval --sweep`.
@@ -14,8 +16,12 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
-    pub const DEFAULT: Thresholds =
-        Thresholds { answer_min: ANSWER_MIN, margin: ANSWER_MARGIN, sure: SURE, suggest_min: SUGGEST_MIN };
+    pub const DEFAULT: Thresholds = Thresholds {
+        answer_min: ANSWER_MIN,
+        margin: ANSWER_MARGIN,
+        sure: SURE,
+        suggest_min: SUGGEST_MIN,
+    };
 }
 
 pub fn decide(candidates: &[Candidate]) -> Outcome {
@@ -68,7 +74,10 @@ mod tests {
 
     #[test]
     fn two_close_candidates_are_suggested_not_answered() {
-        assert_eq!(decide(&[c(3, 0.6), c(1, 0.58), c(2, 0.1)]), Outcome::Suggest(vec![3, 1]));
+        assert_eq!(
+            decide(&[c(3, 0.6), c(1, 0.58), c(2, 0.1)]),
+            Outcome::Suggest(vec![3, 1])
+        );
     }
 
     #[test]

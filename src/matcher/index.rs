@@ -90,10 +90,11 @@ impl Index {
             for t in &seen_in_entry {
                 *entry_df.entry(*t).or_default() += 1;
             }
-            let mut answer: Vec<TermId> = unit_terms(&analyzer.analyze(&entry.answer), |t| intern(t, &mut terms))
-                .into_iter()
-                .map(|(t, _)| t)
-                .collect();
+            let mut answer: Vec<TermId> =
+                unit_terms(&analyzer.analyze(&entry.answer), |t| intern(t, &mut terms))
+                    .into_iter()
+                    .map(|(t, _)| t)
+                    .collect();
             answer.sort_unstable();
             answer.dedup();
             answer_terms.push(answer);
@@ -112,10 +113,19 @@ impl Index {
                 norm += w * w;
                 postings[*t as usize].push((u as u32, w));
             }
-            units.push(Unit { entry, kind, ordinal, norm });
+            units.push(Unit {
+                entry,
+                kind,
+                ordinal,
+                norm,
+            });
         }
         for list in &mut postings {
-            list.sort_by(|a, b| units[a.0 as usize].norm.total_cmp(&units[b.0 as usize].norm));
+            list.sort_by(|a, b| {
+                units[a.0 as usize]
+                    .norm
+                    .total_cmp(&units[b.0 as usize].norm)
+            });
         }
         let mut entry_postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); terms.len()];
         let mut entry_norms = vec![0.0f32; n];
@@ -127,7 +137,16 @@ impl Index {
         for list in &mut entry_postings {
             list.sort_by(|a, b| entry_norms[a.0 as usize].total_cmp(&entry_norms[b.0 as usize]));
         }
-        Index { terms, idf, postings, units, answer_terms, entry_postings, entry_norms, entry_count: n }
+        Index {
+            terms,
+            idf,
+            postings,
+            units,
+            answer_terms,
+            entry_postings,
+            entry_norms,
+            entry_count: n,
+        }
     }
 
     /// The question's content terms with their weights: broader concepts count half, unknown words count as
@@ -141,7 +160,11 @@ impl Index {
             let weight = idf * factor;
             match out.iter_mut().find(|q| q.term == token.term) {
                 Some(q) => q.weight = q.weight.max(weight),
-                None => out.push(QueryTerm { term: token.term.clone(), id, weight }),
+                None => out.push(QueryTerm {
+                    term: token.term.clone(),
+                    id,
+                    weight,
+                }),
             }
         }
         out
@@ -178,7 +201,10 @@ impl Dots {
         }
         for q in query {
             let Some(t) = q.id else { continue };
-            for &(slot, w) in postings[t as usize].iter().take(signals::MAX_POSTINGS_PER_TERM) {
+            for &(slot, w) in postings[t as usize]
+                .iter()
+                .take(signals::MAX_POSTINGS_PER_TERM)
+            {
                 let value = &mut self.values[slot as usize];
                 if *value == 0.0 {
                     self.touched.push(slot);

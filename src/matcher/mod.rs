@@ -98,13 +98,18 @@ impl Engine {
     }
 
     pub fn part(&self, lang: Language) -> &LanguageCorpus {
-        self.corpus.part(lang).expect("every engine language comes from the corpus")
+        self.corpus
+            .part(lang)
+            .expect("every engine language comes from the corpus")
     }
 
     fn language_for(&self, text: &str) -> &LanguageEngine {
         let available: Vec<Language> = self.langs.iter().map(|l| l.lang).collect();
         let lang = Language::detect(text, &available);
-        self.langs.iter().find(|l| Some(l.lang) == lang).unwrap_or(&self.langs[0])
+        self.langs
+            .iter()
+            .find(|l| Some(l.lang) == lang)
+            .unwrap_or(&self.langs[0])
     }
 
     pub fn ask(&self, text: &str) -> Match {
@@ -120,14 +125,23 @@ impl Engine {
         let outcome = decide(&candidates);
         let confidence = candidates.first().map_or(0.0, |c| c.score);
         let explanation = Explanation {
-            terms: query.iter().map(|q| (q.term.clone(), q.weight, q.id.is_some())).collect(),
-            urgent_labels: urgent_signs.iter().map(|&s| engine.signs.labels[s].clone()).collect(),
+            terms: query
+                .iter()
+                .map(|q| (q.term.clone(), q.weight, q.id.is_some()))
+                .collect(),
+            urgent_labels: urgent_signs
+                .iter()
+                .map(|&s| engine.signs.labels[s].clone())
+                .collect(),
             analysis,
         };
         let m = Match {
             lang: engine.lang,
             outcome,
-            urgent: urgent_signs.iter().map(|&s| engine.signs.ids[s].clone()).collect(),
+            urgent: urgent_signs
+                .iter()
+                .map(|&s| engine.signs.ids[s].clone())
+                .collect(),
             confidence,
             candidates,
         };
@@ -136,7 +150,10 @@ impl Engine {
 
     /// Counts for `check` and `/about`: vocabulary size and lexicon terms per language.
     pub fn lexicon_terms(&self) -> usize {
-        self.langs.iter().map(|l| l.analyzer.lexicon().term_count()).sum()
+        self.langs
+            .iter()
+            .map(|l| l.analyzer.lexicon().term_count())
+            .sum()
     }
 }
 
@@ -152,11 +169,25 @@ fn build_language(part: &LanguageCorpus) -> LanguageEngine {
                 .chain(e.keywords.iter().map(String::as_str))
                 .chain(std::iter::once(e.answer.as_str()))
         })
-        .chain(part.lexicon.iter().flat_map(|c| c.terms.iter().map(String::as_str)))
-        .chain(part.warnings.signs.iter().flat_map(|s| s.phrases.iter().map(String::as_str)));
+        .chain(
+            part.lexicon
+                .iter()
+                .flat_map(|c| c.terms.iter().map(String::as_str)),
+        )
+        .chain(
+            part.warnings
+                .signs
+                .iter()
+                .flat_map(|s| s.phrases.iter().map(String::as_str)),
+        );
     let analyzer = base.with_speller(vocabulary);
     let signs = WarningSigns::build(&part.warnings, &analyzer);
-    LanguageEngine { lang: part.lang, analyzer, index, signs }
+    LanguageEngine {
+        lang: part.lang,
+        analyzer,
+        index,
+        signs,
+    }
 }
 
 /// Scores every entry that shares a term with the question; best first, one candidate per entry.
@@ -166,7 +197,8 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     let off_topic = analysis.has_scope(Scope::Out) && !analysis.has_scope(Scope::In);
     let mix = signals::tune("MIX", signals::PHRASING_MIX);
     let mut best: Vec<Candidate> = index.accumulate(query, |units, entries| {
-        let mut per_entry: std::collections::HashMap<u32, Candidate> = std::collections::HashMap::new();
+        let mut per_entry: std::collections::HashMap<u32, Candidate> =
+            std::collections::HashMap::new();
         for &u in &units.touched {
             let unit = &index.units[u as usize];
             let mut sim = signals::similarity(units.values[u as usize], query_norm, unit.norm);
@@ -190,7 +222,11 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
             }
         }
         for c in per_entry.values_mut() {
-            c.profile = signals::similarity(entries.values[c.entry], query_norm, index.entry_norms[c.entry]);
+            c.profile = signals::similarity(
+                entries.values[c.entry],
+                query_norm,
+                index.entry_norms[c.entry],
+            );
             c.score = mix * c.phrasing + (1.0 - mix) * c.profile;
         }
         per_entry.into_values().collect()

@@ -40,10 +40,14 @@ impl WarningSigns {
                 // Two readings of a phrase: by its lexicon concepts ("chest pain" → @chest-pain), and by the words
                 // inside them ("chest", "pain"), so that "pain in my chest" matches too.
                 for by_parts in [false, true] {
-                    let tokens: Vec<&crate::text::Token> = analysis.content().filter(|t| t.kind != TermKind::Broader).collect();
+                    let tokens: Vec<&crate::text::Token> = analysis
+                        .content()
+                        .filter(|t| t.kind != TermKind::Broader)
+                        .collect();
                     let mut terms: Vec<String> = Vec::new();
                     for (k, t) in tokens.iter().enumerate() {
-                        let spelled_out = tokens.get(k + 1).is_some_and(|n| n.kind == TermKind::Part);
+                        let spelled_out =
+                            tokens.get(k + 1).is_some_and(|n| n.kind == TermKind::Part);
                         let keep = match t.kind {
                             TermKind::Part => by_parts,
                             TermKind::Concept => !(by_parts && spelled_out),
@@ -54,7 +58,12 @@ impl WarningSigns {
                         }
                     }
                     terms.dedup();
-                    if terms.is_empty() || signs.phrases.iter().any(|p| p.sign == s && p.terms == terms) {
+                    if terms.is_empty()
+                        || signs
+                            .phrases
+                            .iter()
+                            .any(|p| p.sign == s && p.terms == terms)
+                    {
                         continue;
                     }
                     let p = signs.phrases.len();
@@ -70,11 +79,16 @@ impl WarningSigns {
 
     /// The signs a message describes (indexes into `ids`), empty when none or when it only asks in general.
     pub fn detect(&self, analysis: &Analysis) -> Vec<usize> {
-        let content: Vec<(&str, usize)> = analysis.content().map(|t| (t.term.as_str(), t.position)).collect();
+        let content: Vec<(&str, usize)> = analysis
+            .content()
+            .map(|t| (t.term.as_str(), t.position))
+            .collect();
         let mut found: Vec<usize> = Vec::new();
         let mut checked: Vec<usize> = Vec::new();
         for (term, _) in &content {
-            let Some(phrases) = self.by_term.get(*term) else { continue };
+            let Some(phrases) = self.by_term.get(*term) else {
+                continue;
+            };
             for &p in phrases {
                 if checked.contains(&p) {
                     continue;
@@ -99,9 +113,13 @@ impl WarningSigns {
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty())
             .collect();
-        let Some(first) = words.first() else { return false };
+        let Some(first) = words.first() else {
+            return false;
+        };
         let opens_question = self.lang.question_openers().contains(first);
-        let personal = words.iter().any(|w| self.lang.personal_markers().contains(w));
+        let personal = words
+            .iter()
+            .any(|w| self.lang.personal_markers().contains(w));
         opens_question && !personal
     }
 }
@@ -109,19 +127,31 @@ impl WarningSigns {
 /// Whether every phrase term occurs among the message's content terms within a short span of words.
 fn within_window(phrase: &[String], content: &[(&str, usize)]) -> bool {
     let window = phrase.len() + WINDOW_SLACK;
-    content.iter().filter(|(t, _)| *t == phrase[0]).any(|(_, start)| {
-        let lo = start.saturating_sub(window);
-        let hi = start + window;
-        phrase.iter().all(|term| content.iter().any(|(t, pos)| t == term && *pos >= lo && *pos <= hi))
-            && span_of(phrase, content, lo, hi) <= window
-    })
+    content
+        .iter()
+        .filter(|(t, _)| *t == phrase[0])
+        .any(|(_, start)| {
+            let lo = start.saturating_sub(window);
+            let hi = start + window;
+            phrase.iter().all(|term| {
+                content
+                    .iter()
+                    .any(|(t, pos)| t == term && *pos >= lo && *pos <= hi)
+            }) && span_of(phrase, content, lo, hi) <= window
+        })
 }
 
 /// The narrowest span holding all phrase terms within [lo, hi].
 fn span_of(phrase: &[String], content: &[(&str, usize)], lo: usize, hi: usize) -> usize {
     let positions: Vec<usize> = phrase
         .iter()
-        .filter_map(|term| content.iter().filter(|(t, p)| t == term && *p >= lo && *p <= hi).map(|(_, p)| *p).min())
+        .filter_map(|term| {
+            content
+                .iter()
+                .filter(|(t, p)| t == term && *p >= lo && *p <= hi)
+                .map(|(_, p)| *p)
+                .min()
+        })
         .collect();
     match (positions.iter().min(), positions.iter().max()) {
         (Some(a), Some(b)) => b - a + 1,

@@ -75,7 +75,12 @@ pub struct Analyzer {
 impl Analyzer {
     /// Without lexicon or typo correction: for comparing phrasings as written.
     pub fn plain(lang: Language) -> Self {
-        Analyzer { lang, stemmer: lang.stemmer(), lexicon: Lexicon::default(), speller: None }
+        Analyzer {
+            lang,
+            stemmer: lang.stemmer(),
+            lexicon: Lexicon::default(),
+            speller: None,
+        }
     }
 
     pub fn new(lang: Language, concepts: &[Concept]) -> Self {
@@ -86,7 +91,8 @@ impl Analyzer {
 
     /// Turns on typo correction towards the given vocabulary (the words the corpus uses).
     pub fn with_speller<'a>(mut self, vocabulary: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut speller = Speller::new(self.lang.min_correctable_len()).with_dictionary(self.lang.dictionary());
+        let mut speller =
+            Speller::new(self.lang.min_correctable_len()).with_dictionary(self.lang.dictionary());
         for text in vocabulary {
             for word in tokenize(&fold(text), self.lang) {
                 let stem = self.stem(&word);
@@ -117,7 +123,10 @@ impl Analyzer {
     }
 
     fn stems(&self, text: &str) -> Vec<String> {
-        tokenize(&fold(text), self.lang).iter().map(|w| self.stem(w)).collect()
+        tokenize(&fold(text), self.lang)
+            .iter()
+            .map(|w| self.stem(w))
+            .collect()
     }
 
     /// A key under which two phrasings that read the same compare equal ("What is IO?" = "what is io").
@@ -151,16 +160,34 @@ impl Analyzer {
         while i < stems.len() {
             if let Some((len, concept)) = self.lexicon.longest_match(&stems[i..]) {
                 let c = &self.lexicon.concepts[concept];
-                tokens.push(Token { term: c.term.clone(), kind: TermKind::Concept, scope: c.scope, stop: false, position: i });
+                tokens.push(Token {
+                    term: c.term.clone(),
+                    kind: TermKind::Concept,
+                    scope: c.scope,
+                    stop: false,
+                    position: i,
+                });
                 for &b in &c.broader {
                     let b = &self.lexicon.concepts[b];
-                    tokens.push(Token { term: b.term.clone(), kind: TermKind::Broader, scope: b.scope, stop: false, position: i });
+                    tokens.push(Token {
+                        term: b.term.clone(),
+                        kind: TermKind::Broader,
+                        scope: b.scope,
+                        stop: false,
+                        position: i,
+                    });
                 }
                 if len > 1 {
                     for (k, word) in words[i..i + len].iter().enumerate() {
                         if word.chars().count() >= 3 && !self.lang.is_stop_word(word) {
                             let term = stems[i + k].clone();
-                            tokens.push(Token { term, kind: TermKind::Part, scope: Scope::Neutral, stop: false, position: i + k });
+                            tokens.push(Token {
+                                term,
+                                kind: TermKind::Part,
+                                scope: Scope::Neutral,
+                                stop: false,
+                                position: i + k,
+                            });
                         }
                     }
                 }
@@ -168,9 +195,19 @@ impl Analyzer {
                 continue;
             }
             let stop = self.lang.is_stop_word(&words[i]);
-            tokens.push(Token { term: stems[i].clone(), kind: TermKind::Word, scope: Scope::Neutral, stop, position: i });
+            tokens.push(Token {
+                term: stems[i].clone(),
+                kind: TermKind::Word,
+                scope: Scope::Neutral,
+                stop,
+                position: i,
+            });
             i += 1;
         }
-        Analysis { folded, tokens, corrections }
+        Analysis {
+            folded,
+            tokens,
+            corrections,
+        }
     }
 }

@@ -55,7 +55,10 @@ mod tests {
 
     #[test]
     fn punctuation_splits_words() {
-        assert_eq!(words("side-effects, of keytruda?"), ["side", "effects", "of", "keytruda"]);
+        assert_eq!(
+            words("side-effects, of keytruda?"),
+            ["side", "effects", "of", "keytruda"]
+        );
     }
 
     #[test]
@@ -74,6 +77,9 @@ mod tests {
 
     #[test]
     fn possessives_and_short_forms_drop_their_suffix() {
-        assert_eq!(words("my husband's drip, i'm scared"), ["my", "husband", "drip", "i", "scared"]);
+        assert_eq!(
+            words("my husband's drip, i'm scared"),
+            ["my", "husband", "drip", "i", "scared"]
+        );
     }
 }

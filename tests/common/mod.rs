@@ -13,7 +13,9 @@ pub fn faq_dir() -> PathBuf {
 }
 
 pub fn eval_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/eval")
+        .join(name)
 }
 
 /// The engine over the shipped `faq/`, built once per test binary.
@@ -21,7 +23,14 @@ pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let loaded = immunofaq::corpus::load(&faq_dir()).unwrap_or_else(|problems| {
-            panic!("the shipped FAQ must load:\n{}", problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n"))
+            panic!(
+                "the shipped FAQ must load:\n{}",
+                problems
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
         });
         Engine::new(loaded.corpus)
     })
@@ -39,7 +48,12 @@ pub fn run(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
-    child.stdin.take().expect("piped").write_all(stdin.as_bytes()).expect("stdin written");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin written");
     child.wait_with_output().expect("the binary finishes")
 }
 

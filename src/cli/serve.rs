@@ -1,0 +1,176 @@
+//! `immunofaq serve`: the bot as a service. Settings come from flags, then `IMMUNOFAQ_*` environment
+//! variables, then an optional TOML file (`--config`), then defaults; the token only from `TELOXIDE_TOKEN`.
+
+use crate::metrics::Metrics;
+use crate::telegram::{self, BotSettings, RetryPolicy, SendLimits};
+use arc_swap::ArcSwap;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// A TOML file with any of the settings below (by their long names with `_`); flags and environment win.
+    #[arg(long, env = "IMMUNOFAQ_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Webhook mode: the public HTTPS URL Telegram posts updates to. Without it the bot uses long polling.
+    #[arg(long, env = "IMMUNOFAQ_WEBHOOK_URL")]
+    pub webhook_url: Option<String>,
+    /// Webhook mode: the local address to listen on, e.g. 127.0.0.1:8443 behind a reverse proxy.
+    #[arg(long, env = "IMMUNOFAQ_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Telegram user ids allowed to use /reload, /unanswered and /stats (comma-separated).
+    #[arg(long, env = "IMMUNOFAQ_ADMINS", value_delimiter = ',')]
+    pub admins: Option<Vec<u64>>,
+    /// The statistics database [default: ./data/immunofaq.db].
+    #[arg(long, env = "IMMUNOFAQ_DB")]
+    pub db: Option<PathBuf>,
+    /// Days after which stored unanswered questions are deleted [default: 90].
+    #[arg(long, env = "IMMUNOFAQ_RETENTION_DAYS")]
+    pub retention_days: Option<u32>,
+    /// Serve GET /healthz and GET /metrics on this address, e.g. 127.0.0.1:9090.
+    #[arg(long, env = "IMMUNOFAQ_HEALTH_ADDR")]
+    pub health_addr: Option<SocketAddr>,
+    /// Messages a user may send per minute before being slowed down [default: 20].
+    #[arg(long, env = "IMMUNOFAQ_FLOOD_PER_MINUTE")]
+    pub flood_per_minute: Option<u32>,
+    /// Do not apply Telegram's send limits: only for a local test server that has none.
+    #[arg(long, env = "IMMUNOFAQ_NO_SEND_LIMITS")]
+    pub no_send_limits: bool,
+    /// Long-polling time-out in seconds [default: 10].
+    #[arg(long, env = "IMMUNOFAQ_POLL_TIMEOUT")]
+    pub poll_timeout: Option<u64>,
+    /// Do not watch the FAQ folder for changes (SIGHUP and /reload still reload).
+    #[arg(long, env = "IMMUNOFAQ_NO_WATCH")]
+    pub no_watch: bool,
+}
+
+/// The optional configuration file: the same settings as the flags.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub faq: Option<PathBuf>,
+    pub urgent_contact: Option<String>,
+    pub webhook_url: Option<String>,
+    pub listen: Option<SocketAddr>,
+    pub admins: Option<Vec<u64>>,
+    pub db: Option<PathBuf>,
+    pub retention_days: Option<u32>,
+    pub health_addr: Option<SocketAddr>,
+    pub flood_per_minute: Option<u32>,
+    pub send_limits: Option<bool>,
+    pub poll_timeout: Option<u64>,
+    pub watch: Option<bool>,
+}
+
+/// Every setting resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub faq: PathBuf,
+    pub urgent_contact: Option<String>,
+    pub webhook: Option<(reqwest::Url, SocketAddr)>,
+    pub admins: Vec<u64>,
+    pub db: PathBuf,
+    pub retention_days: u32,
+    pub health_addr: Option<SocketAddr>,
+    pub flood_per_minute: u32,
+    pub send_limits: bool,
+    pub poll_timeout: Duration,
+    pub watch: bool,
+}
+
+pub fn resolve(
+    faq: Option<&Path>,
+    urgent_contact: Option<&str>,
+    args: &ServeArgs,
+) -> Result<Settings, String> {
+    let file: FileConfig = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            toml::from_str(&text)
+                .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim()))?
+        }
+        None => FileConfig::default(),
+    };
+    let webhook_url = args.webhook_url.clone().or(file.webhook_url);
+    let listen = args.listen.or(file.listen);
+    let webhook = match (webhook_url, listen) {
+        (Some(url), Some(addr)) => {
+            let url = reqwest::Url::parse(&url)
+                .map_err(|e| format!("--webhook-url `{url}` is not a URL: {e}"))?;
+            Some((url, addr))
+        }
+        (None, None) => None,
+        _ => return Err("webhook mode needs both --webhook-url and --listen".into()),
+    };
+    Ok(Settings {
+        faq: faq
+            .map(Path::to_path_buf)
+            .or(file.faq)
+            .unwrap_or_else(|| PathBuf::from("faq")),
+        urgent_contact: urgent_contact.map(str::to_string).or(file.urgent_contact),
+        webhook,
+        admins: args.admins.clone().or(file.admins).unwrap_or_default(),
+        db: args
+            .db
+            .clone()
+            .or(file.db)
+            .unwrap_or_else(|| PathBuf::from("data/immunofaq.db")),
+        retention_days: args.retention_days.or(file.retention_days).unwrap_or(90),
+        health_addr: args.health_addr.or(file.health_addr),
+        flood_per_minute: args
+            .flood_per_minute
+            .or(file.flood_per_minute)
+            .unwrap_or(20),
+        send_limits: !args.no_send_limits && file.send_limits.unwrap_or(true),
+        poll_timeout: Duration::from_secs(args.poll_timeout.or(file.poll_timeout).unwrap_or(10)),
+        watch: !args.no_watch && file.watch.unwrap_or(true),
+    })
+}
+
+pub fn run(settings: Settings) -> Result<(), String> {
+    let token = std::env::var("TELOXIDE_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or(
+            "TELOXIDE_TOKEN is not set: get a token from @BotFather and export TELOXIDE_TOKEN=…",
+        )?;
+    let api_url = match std::env::var("TELOXIDE_API_URL") {
+        Ok(url) if !url.is_empty() => Some(
+            reqwest::Url::parse(&url)
+                .map_err(|e| format!("TELOXIDE_API_URL `{url}` is not a URL: {e}"))?,
+        ),
+        _ => None,
+    };
+    let engine = super::load_engine(&settings.faq)?;
+    log::info!(
+        "FAQ loaded: {} entries from {}",
+        engine.corpus().entry_count(),
+        settings.faq.display()
+    );
+    let live = Arc::new(ArcSwap::from_pointee(engine));
+    let metrics = Arc::new(Metrics::default());
+    let options = telegram::Options {
+        token,
+        api_url,
+        webhook: settings.webhook.clone(),
+        settings: BotSettings {
+            urgent_contact: settings.urgent_contact.clone(),
+            admins: settings.admins.iter().copied().collect(),
+            flood_per_minute: settings.flood_per_minute,
+        },
+        limits: if settings.send_limits {
+            SendLimits::telegram()
+        } else {
+            SendLimits::none()
+        },
+        retry: RetryPolicy::default(),
+        poll_timeout: settings.poll_timeout,
+    };
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(telegram::run(options, live, metrics, None, None))
+}

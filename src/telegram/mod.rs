@@ -1,0 +1,238 @@
+//! The Telegram adapter, the only module that knows Telegram: it starts the bot (token, commands,
+//! descriptions), routes updates (`schema`), answers them (`handlers`) as HTML (`render`), and sends through a
+//! rate-limited, retrying `Sender`. Everything it says comes from the core's `Reply`.
+
+mod callback;
+mod handlers;
+mod limit;
+mod polling;
+mod render;
+mod schema;
+mod send;
+mod state;
+mod texts;
+mod unreadable;
+
+pub use limit::SendLimits;
+pub use send::RetryPolicy;
+pub use state::{AdminHooks, BotSettings};
+
+use crate::events::Event;
+use crate::matcher::Engine;
+use crate::metrics::Metrics;
+use arc_swap::ArcSwap;
+use handlers::Command;
+use send::Sender;
+use state::App;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use teloxide::dispatching::Dispatcher;
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::types::{BotCommandScope, Recipient, UpdateKind};
+use teloxide::utils::command::BotCommands;
+use teloxide::{ApiError, RequestError};
+use tokio::sync::mpsc;
+
+pub struct Options {
+    pub token: String,
+    pub api_url: Option<reqwest::Url>,
+    /// Webhook mode: (public URL, local listen address). Long polling otherwise.
+    pub webhook: Option<(reqwest::Url, SocketAddr)>,
+    pub settings: BotSettings,
+    pub limits: SendLimits,
+    pub retry: RetryPolicy,
+    pub poll_timeout: Duration,
+}
+
+/// Runs the bot until SIGTERM or SIGINT, then stops taking updates, finishes the replies in flight and returns.
+pub async fn run(
+    options: Options,
+    live: Arc<ArcSwap<Engine>>,
+    metrics: Arc<Metrics>,
+    events: Option<mpsc::Sender<Event>>,
+    hooks: Option<Arc<dyn AdminHooks>>,
+) -> Result<(), String> {
+    let client = teloxide::net::default_reqwest_settings()
+        .build()
+        .map_err(|e| format!("cannot set up HTTP: {e}"))?;
+    let mut bot = Bot::with_client(options.token, client);
+    if let Some(url) = options.api_url {
+        bot = bot.set_api_url(url);
+    }
+    let sender = Sender::new(bot.clone(), options.limits, options.retry, metrics.clone());
+    let me = sender
+        .deliver(None, bot.get_me())
+        .await
+        .map_err(|e| match e {
+            RequestError::Api(ApiError::InvalidToken) => {
+                "Telegram rejected the token: check TELOXIDE_TOKEN (it comes from @BotFather)"
+                    .to_string()
+            }
+            e => format!("cannot reach Telegram to start: {e}"),
+        })?;
+    log::info!("connected to Telegram as @{}", me.username());
+    announce(&sender, &options.settings).await;
+
+    let app = Arc::new(App::new(
+        live,
+        sender,
+        options.settings,
+        metrics.clone(),
+        events,
+        hooks,
+    ));
+    let malformed_app = app.clone();
+    let mut dispatcher = Dispatcher::builder(bot.clone(), schema::schema())
+        .dependencies(dptree::deps![app.clone()])
+        .default_handler(move |update: Arc<Update>| {
+            let app = malformed_app.clone();
+            async move {
+                if matches!(update.kind, UpdateKind::Error(_)) {
+                    Metrics::inc(&app.metrics.malformed_updates);
+                    log::warn!("update {} could not be read and was skipped", update.id.0);
+                } else {
+                    log::debug!("update {} is of a kind this bot does not use", update.id.0);
+                }
+            }
+        })
+        .error_handler(LoggingErrorHandler::with_custom_text(
+            "a reply could not be sent",
+        ))
+        .build();
+
+    let token = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        let signal = stop_signal().await;
+        log::info!("{signal} received: no new updates; finishing the replies in flight");
+        loop {
+            match token.shutdown() {
+                Ok(done) => {
+                    done.await;
+                    break;
+                }
+                // Not dispatching yet: try again in a moment.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    });
+
+    let listener_errors = LoggingErrorHandler::with_custom_text("receiving updates failed");
+    let result = match options.webhook {
+        Some((url, address)) => {
+            let listener = teloxide::update_listeners::webhooks::axum(
+                bot.clone(),
+                teloxide::update_listeners::webhooks::Options::new(address, url),
+            )
+            .await
+            .map_err(|e| format!("cannot set up the webhook: {e}"))?;
+            let listener = unreadable::SkipUnreadable {
+                inner: listener,
+                metrics: metrics.clone(),
+            };
+            dispatcher
+                .try_dispatch_with_listener(listener, listener_errors)
+                .await
+        }
+        None => {
+            // Polling takes over from any webhook left from an earlier run.
+            if let Err(e) = app.sender.deliver(None, bot.delete_webhook()).await {
+                log::warn!("could not remove an old webhook: {e}");
+            }
+            let listener = polling::listener(bot.clone(), options.poll_timeout, metrics.clone());
+            let listener = unreadable::SkipUnreadable {
+                inner: listener,
+                metrics: metrics.clone(),
+            };
+            dispatcher
+                .try_dispatch_with_listener(listener, listener_errors)
+                .await
+        }
+    };
+    result.map_err(|e| format!("cannot start receiving updates: {e}"))?;
+    log::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Tells Telegram the public commands and the descriptions; admins also see their commands in their own chats.
+async fn announce(sender: &Sender, settings: &BotSettings) {
+    let bot = &sender.bot;
+    let texts = texts::texts(crate::text::Language::En);
+    // Telegram wants command names without the slash.
+    let strip = |mut c: teloxide::types::BotCommand| {
+        c.command = c.command.trim_start_matches('/').to_string();
+        c
+    };
+    let public: Vec<_> = Command::bot_commands().into_iter().map(strip).collect();
+    let steps: Vec<(&str, Result<(), RequestError>)> = vec![
+        (
+            "setMyCommands",
+            sender
+                .deliver(None, bot.set_my_commands(public.clone()))
+                .await
+                .map(|_| ()),
+        ),
+        ("setMyDescription", {
+            let mut r = bot.set_my_description();
+            r.description = Some(texts.description.to_string());
+            sender.deliver(None, r).await.map(|_| ())
+        }),
+        ("setMyShortDescription", {
+            let mut r = bot.set_my_short_description();
+            r.short_description = Some(texts.short_description.to_string());
+            sender.deliver(None, r).await.map(|_| ())
+        }),
+    ];
+    for (what, result) in steps {
+        if let Err(e) = result {
+            log::warn!("{what} failed (the bot works without it): {e}");
+        }
+    }
+    let mut admin_commands = public;
+    admin_commands.extend(
+        handlers::AdminCommand::bot_commands()
+            .into_iter()
+            .map(strip)
+            .map(|mut c| {
+                c.description = match c.command.as_str() {
+                    "reload" => "Reload the FAQ files",
+                    "unanswered" => "Questions the bot could not answer",
+                    _ => "Usage statistics",
+                }
+                .to_string();
+                c
+            }),
+    );
+    for admin in &settings.admins {
+        let mut r = bot.set_my_commands(admin_commands.clone());
+        r.scope = Some(BotCommandScope::Chat {
+            chat_id: Recipient::Id(ChatId(*admin as i64)),
+        });
+        if let Err(e) = sender.deliver(None, r).await {
+            log::debug!("could not set the admin command list for one admin: {e}");
+        }
+    }
+}
+
+async fn stop_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "Ctrl-C"
+    }
+}

@@ -1,0 +1,89 @@
+//! Starts the real `immunofaq serve` binary against the fake Telegram server, and reads what it logged.
+
+#![allow(dead_code)]
+
+use super::fake_telegram::FakeTelegram;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct BotProcess {
+    pub child: Child,
+    pub log: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+impl BotProcess {
+    /// Starts the bot and waits until it has announced its commands (it is then polling).
+    pub async fn start(fake: &FakeTelegram, args: &[&str]) -> BotProcess {
+        let bot = Self::spawn(fake, args, &[]);
+        fake.wait_for("setMyCommands", None, 1, Duration::from_secs(20))
+            .await;
+        bot
+    }
+
+    pub fn spawn(fake: &FakeTelegram, args: &[&str], env: &[(&str, &str)]) -> BotProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("bot.log");
+        let out = std::fs::File::create(&log).unwrap();
+        let db = dir.path().join("stats.db");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_immunofaq"));
+        cmd.arg("serve")
+            .arg("--db")
+            .arg(&db)
+            .args(["--poll-timeout", "1", "--no-watch"])
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("TELOXIDE_TOKEN", "123456:TEST-TOKEN")
+            .env("TELOXIDE_API_URL", fake.api_url())
+            .env("RUST_LOG", "info")
+            .env_remove("IMMUNOFAQ_FAQ")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().unwrap())
+            .stderr(out);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        BotProcess {
+            child: cmd.spawn().expect("the bot starts"),
+            log,
+            dir,
+        }
+    }
+
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit; returns its exit code.
+    pub async fn wait_exit(&mut self, within: Duration) -> Option<i32> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            if std::time::Instant::now() > deadline {
+                panic!(
+                    "the bot did not exit within {within:?}; log:\n{}",
+                    self.logs()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for BotProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
