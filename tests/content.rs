@@ -81,7 +81,7 @@ fn answers_give_no_dosing_advice_and_no_promises() {
 }
 
 #[test]
-fn no_dev_question_is_also_a_corpus_phrasing() {
+fn no_dev_or_holdout_question_is_also_a_corpus_phrasing() {
     let part = &engine().corpus().parts[0];
     let analyzer = Analyzer::plain(part.lang);
     let phrasings: HashSet<String> = part
@@ -90,7 +90,8 @@ fn no_dev_question_is_also_a_corpus_phrasing() {
         .flat_map(|e| std::iter::once(&e.question).chain(&e.alternates))
         .map(|p| analyzer.phrasing_key(p))
         .collect();
-    let items = immunofaq::cli::eval::read_items(&eval_file("dev.jsonl")).unwrap();
+    let mut items = immunofaq::cli::eval::read_items(&eval_file("dev.jsonl")).unwrap();
+    items.extend(immunofaq::cli::eval::read_items(&eval_file("holdout.jsonl")).unwrap());
     let shared: Vec<&str> = items
         .iter()
         .filter(|i| phrasings.contains(&analyzer.phrasing_key(&i.q)))

@@ -24,8 +24,8 @@ fn a_misspelt_field_is_an_error_with_a_hint_and_its_line() {
         .find(|p| p.message.contains("alternatives"))
         .expect("reported");
     assert!(msg.message.contains("did you mean `alternates`"), "{msg}");
-    assert_eq!(msg.line, 6, "{msg}");
-    assert!(msg.to_string().contains("a.toml:6:"), "{msg}");
+    assert_eq!(msg.line, 5, "{msg}");
+    assert!(msg.to_string().contains("a.toml:5:1:"), "{msg}");
     assert_eq!(msg.item.as_deref(), Some("a"));
 }
 
@@ -52,7 +52,7 @@ fn a_toml_syntax_error_names_file_and_line() {
         .iter()
         .find(|p| p.message.starts_with("TOML syntax"))
         .expect("syntax error reported");
-    assert_eq!(syntax.line, 11, "{syntax}");
+    assert_eq!(syntax.line, 10, "{syntax}");
 }
 
 #[test]
@@ -100,7 +100,7 @@ fn check_prints_problems_and_exits_non_zero() {
     assert!(!out.status.success());
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("a.toml:3:1: error in `a`: unknown field `qestion`"),
+        stdout.contains("a.toml:4:1: error in `a`: unknown field `qestion`"),
         "{stdout}"
     );
     assert!(stdout.contains("missing field `question`"), "{stdout}");

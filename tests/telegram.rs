@@ -137,10 +137,11 @@ async fn did_you_mean_offers_buttons_and_a_tap_shows_that_answer() {
     let q = question_with(
         |o| matches!(o, Outcome::Suggest(v) if v.len() >= 2),
         &[
+            "infusion",
+            "scan",
+            "immune",
             "steroids immunotherapy",
             "side effects",
-            "immunotherapy",
-            "treatment",
         ],
     );
     let fake = FakeTelegram::start().await;

@@ -126,12 +126,13 @@ pub fn explain_text(engine: &Engine, m: &Match, e: &Explanation) -> String {
             }
         };
         out.push_str(&format!(
-            "  {:.3} {}  phrasing {:.3} \"{}\"  profile {:.3}  answer {:.2}{}\n",
+            "  {:.3} {}  phrasing {:.3} \"{}\"  profile {:.3}  order {:.2}  answer {:.2}{}\n",
             c.score,
             entry.id,
             c.phrasing,
             phrasing,
             c.profile,
+            c.order,
             c.answer,
             if c.out_of_scope {
                 "  off-topic penalty"

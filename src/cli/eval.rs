@@ -222,9 +222,9 @@ fn print_errors(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>]) {
 
 fn sweep(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>]) {
     println!("\nanswer_min margin suggest_min | accuracy wrong top3 | declined oos_answered");
-    for answer_min in [0.4, 0.45, 0.5, 0.55, 0.6] {
-        for margin in [0.0, 0.04, 0.08, 0.12] {
-            for suggest_min in [0.25, 0.3, 0.35, 0.4] {
+    for answer_min in [0.26, 0.28, 0.3, 0.32, 0.34, 0.36, 0.38, 0.4] {
+        for margin in [0.0, 0.05, 0.1, 0.15] {
+            for suggest_min in [0.26, 0.28, 0.3, 0.32, 0.34] {
                 if suggest_min > answer_min {
                     continue;
                 }

@@ -33,7 +33,9 @@ pub fn decide_with(candidates: &[Candidate], t: &Thresholds) -> Outcome {
         return Outcome::NoMatch;
     };
     let runner_up = candidates.get(1).map_or(0.0, |c| c.score);
-    if top.score >= t.answer_min && (top.score - runner_up >= t.margin || top.score >= t.sure) {
+    if top.score >= t.answer_min
+        && (top.score - runner_up >= t.margin * top.score || top.score >= t.sure)
+    {
         return Outcome::Answer(top.entry);
     }
     if top.score >= t.suggest_min {
@@ -62,6 +64,7 @@ mod tests {
             phrasing_kind: UnitKind::Question,
             phrasing_ordinal: 0,
             profile: score,
+            order: score,
             answer: 0.0,
             out_of_scope: false,
         }

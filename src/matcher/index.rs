@@ -39,6 +39,10 @@ pub struct Index {
     /// entry's phrasings use says more about the entry than one that a single alternate happens to use.
     pub entry_postings: Vec<Vec<(u32, f32)>>,
     pub entry_norms: Vec<f32>,
+    /// Per unit: its words in order, function words included (as term ids), for the word-order signal.
+    pub sequences: Vec<Vec<TermId>>,
+    /// Per entry: its units, `entry_units[e]..entry_units[e + 1]`.
+    pub entry_units: Vec<u32>,
     pub entry_count: usize,
 }
 
@@ -59,21 +63,26 @@ impl Index {
         };
         // (entry, kind, ordinal, [(term, factor)])
         let mut raw_units: Vec<(u32, UnitKind, u32, Vec<(TermId, f32)>)> = Vec::new();
+        let mut sequences: Vec<Vec<TermId>> = Vec::new();
+        let mut entry_units: Vec<u32> = Vec::with_capacity(part.entries.len() + 1);
         let mut answer_terms = Vec::with_capacity(part.entries.len());
         let mut entry_df: HashMap<TermId, u32> = HashMap::new();
         // (entry, term, share of the entry's phrasings that use it)
         let mut profiles: Vec<(u32, TermId, f32)> = Vec::new();
         for (e, entry) in part.entries.iter().enumerate() {
             let first_unit = raw_units.len();
+            entry_units.push(first_unit as u32);
             let mut seen_in_entry: Vec<TermId> = Vec::new();
             let phrasings = std::iter::once((UnitKind::Question, &entry.question))
                 .chain(entry.alternates.iter().map(|a| (UnitKind::Alternate, a)))
                 .chain(entry.keywords.iter().map(|k| (UnitKind::Keyword, k)));
             for (ordinal, (kind, text)) in phrasings.enumerate() {
-                let weighted = unit_terms(&analyzer.analyze(text), |t| intern(t, &mut terms));
+                let analysis = analyzer.analyze(text);
+                let weighted = unit_terms(&analysis, |t| intern(t, &mut terms));
                 if weighted.is_empty() {
                     continue;
                 }
+                sequences.push(sequence(&analysis).map(|t| intern(t, &mut terms)).collect());
                 seen_in_entry.extend(weighted.iter().map(|(t, _)| *t));
                 raw_units.push((e as u32, kind, ordinal as u32, weighted));
             }
@@ -99,6 +108,7 @@ impl Index {
             answer.dedup();
             answer_terms.push(answer);
         }
+        entry_units.push(raw_units.len() as u32);
         let n = part.entries.len();
         let mut idf = vec![signals::idf(0, n); terms.len()];
         for (t, df) in &entry_df {
@@ -145,6 +155,8 @@ impl Index {
             answer_terms,
             entry_postings,
             entry_norms,
+            sequences,
+            entry_units,
             entry_count: n,
         }
     }
@@ -156,7 +168,15 @@ impl Index {
         for token in analysis.content() {
             let factor = term_factor(token.kind);
             let id = self.terms.get(&token.term).copied();
-            let idf = id.map_or(signals::idf(0, self.entry_count), |t| self.idf[t as usize]);
+            let idf = match id {
+                Some(t) => self.idf[t as usize],
+                // A garbled word ("rbowr") or a short unknown one ("hte", "o") is most often a slip: it should not
+                // sink the match the way an unknown real word ("boiler") rightly does.
+                None if token.garbled || token.term.chars().count() <= signals::SHORT_WORD => {
+                    signals::idf(0, self.entry_count) * signals::GARBLED_FACTOR
+                }
+                None => signals::idf(0, self.entry_count),
+            };
             let weight = idf * factor;
             match out.iter_mut().find(|q| q.term == token.term) {
                 Some(q) => q.weight = q.weight.max(weight),
@@ -219,6 +239,47 @@ impl Dots {
             self.values[slot as usize] = 0.0;
         }
         self.touched.clear();
+    }
+}
+
+/// The words of a text in order, function words included, as the word-order signal compares them.
+pub fn sequence(analysis: &Analysis) -> impl Iterator<Item = &str> {
+    analysis
+        .tokens
+        .iter()
+        .filter(|t| matches!(t.kind, TermKind::Word | TermKind::Concept))
+        .map(|t| t.term.as_str())
+}
+
+impl Index {
+    /// The question's word sequence in term ids; words the corpus never uses get ids no unit has.
+    pub fn query_sequence(&self, analysis: &Analysis) -> Vec<TermId> {
+        sequence(analysis)
+            .enumerate()
+            .map(|(i, t)| {
+                self.terms
+                    .get(t)
+                    .copied()
+                    .unwrap_or(TermId::MAX - i as TermId)
+            })
+            .collect()
+    }
+
+    /// How alike in wording and word order the question is to the entry's closest phrasing, in [0, 1]:
+    /// one minus the word-level edit distance (strsim) over the longer length.
+    #[allow(clippy::ptr_arg)] // strsim's generic_levenshtein takes `&impl IntoIterator`, which a slice is not.
+    pub fn sequence_similarity(&self, entry: usize, query: &Vec<TermId>) -> f32 {
+        let (from, to) = (
+            self.entry_units[entry] as usize,
+            self.entry_units[entry + 1] as usize,
+        );
+        self.sequences[from..to]
+            .iter()
+            .map(|s| {
+                let longest = s.len().max(query.len()).max(1);
+                1.0 - strsim::generic_levenshtein(query, s) as f32 / longest as f32
+            })
+            .fold(0.0, f32::max)
     }
 }
 

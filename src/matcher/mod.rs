@@ -45,6 +45,8 @@ pub struct Candidate {
     pub phrasing_ordinal: u32,
     /// Similarity to the entry's profile (all its phrasings together).
     pub profile: f32,
+    /// Word order and function words: how close the question reads to the entry's nearest phrasing.
+    pub order: f32,
     pub answer: f32,
     pub out_of_scope: bool,
 }
@@ -193,9 +195,17 @@ fn build_language(part: &LanguageCorpus) -> LanguageEngine {
 /// Scores every entry that shares a term with the question; best first, one candidate per entry.
 fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> Vec<Candidate> {
     let index = &engine.index;
+    let in_scope = analysis.has_scope(Scope::In);
     let query_norm: f32 = query.iter().map(|q| q.weight * q.weight).sum();
-    let off_topic = analysis.has_scope(Scope::Out) && !analysis.has_scope(Scope::In);
-    let mix = signals::tune("MIX", signals::PHRASING_MIX);
+    let off_topic = analysis.has_scope(Scope::Out) && !in_scope;
+    let scope_factor = if off_topic {
+        signals::OUT_OF_SCOPE_FACTOR
+    } else if in_scope {
+        1.0
+    } else {
+        signals::UNSTATED_SCOPE_FACTOR
+    };
+    let mix = signals::PHRASING_MIX;
     let mut best: Vec<Candidate> = index.accumulate(query, |units, entries| {
         let mut per_entry: std::collections::HashMap<u32, Candidate> =
             std::collections::HashMap::new();
@@ -212,6 +222,7 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
                 phrasing_kind: unit.kind,
                 phrasing_ordinal: unit.ordinal,
                 profile: 0.0,
+                order: 0.0,
                 answer: 0.0,
                 out_of_scope: off_topic,
             });
@@ -233,12 +244,14 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     });
     best.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
     best.truncate(signals::ANSWER_RERANK);
+    let sequence = index.query_sequence(analysis);
+    let seq_weight = signals::WORD_ORDER_WEIGHT;
     for c in &mut best {
         c.answer = answer_coverage(index, c.entry, query, query_norm);
-        c.score = (c.score + signals::tune("AW", signals::ANSWER_WEIGHT) * c.answer).min(1.0);
-        if off_topic {
-            c.score *= signals::OUT_OF_SCOPE_FACTOR;
-        }
+        c.order = index.sequence_similarity(c.entry, &sequence);
+        c.score = (1.0 - seq_weight) * c.score + seq_weight * c.order;
+        c.score = (c.score + signals::ANSWER_WEIGHT * c.answer).min(1.0);
+        c.score *= scope_factor;
     }
     best.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
     best

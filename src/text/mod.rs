@@ -43,6 +43,8 @@ pub struct Token {
     pub stop: bool,
     /// Position among the message's words, for phrase windows (broader concepts share their concept's).
     pub position: usize,
+    /// Neither a corpus word nor a word of the language, and no correction found: most likely a slip.
+    pub garbled: bool,
 }
 
 /// What the pipeline made of a message, kept for `--explain` and the warning-sign check.
@@ -134,27 +136,77 @@ impl Analyzer {
         self.stems(text).join(" ")
     }
 
+    /// A space typed one letter off ("melanom atreatment") or an extra one ("immuno therapy") leaves words
+    /// the corpus does not know; when moving or removing that space gives known words, it is mended.
+    fn mend_slipped_spaces(
+        &self,
+        speller: &Speller,
+        words: &mut Vec<String>,
+        corrections: &mut Vec<(String, String)>,
+    ) {
+        let known = |w: &str| speller.knows(w, &self.stem(w));
+        let mut i = 0;
+        while i + 1 < words.len() {
+            let (a, b) = (&words[i], &words[i + 1]);
+            if known(a) && known(b) {
+                i += 1;
+                continue;
+            }
+            let joined = format!("{a}{b}");
+            let mut fix: Option<Vec<String>> = None;
+            if known(&joined) && joined.chars().count() >= self.lang.min_correctable_len() {
+                fix = Some(vec![joined]);
+            } else if let Some(last) = a.chars().last().filter(|_| a.chars().count() > 1) {
+                let a2: String = a.chars().take(a.chars().count() - 1).collect();
+                let b2 = format!("{last}{b}");
+                if known(&a2) && known(&b2) {
+                    fix = Some(vec![a2, b2]);
+                }
+            }
+            if fix.is_none()
+                && let Some(first) = b.chars().next().filter(|_| b.chars().count() > 1)
+            {
+                let a2 = format!("{a}{first}");
+                let b2: String = b.chars().skip(1).collect();
+                if known(&a2) && known(&b2) {
+                    fix = Some(vec![a2, b2]);
+                }
+            }
+            match fix {
+                Some(parts) => {
+                    corrections.push((format!("{a} {b}"), parts.join(" ")));
+                    words.splice(i..i + 2, parts);
+                }
+                None => i += 1,
+            }
+        }
+    }
+
     pub fn analyze(&self, text: &str) -> Analysis {
         let folded = fold(text);
         let mut words = tokenize(&folded, self.lang);
         words.truncate(MAX_TOKENS);
         let mut corrections = Vec::new();
-        let stems: Vec<String> = words
-            .iter()
-            .map(|word| {
-                let stem = self.stem(word);
-                match &self.speller {
-                    Some(speller) if !speller.knows(word, &stem) => match speller.correct(word) {
-                        Some(fixed) => {
-                            corrections.push((word.clone(), fixed.to_string()));
-                            self.stem(fixed)
-                        }
-                        None => stem,
-                    },
-                    _ => stem,
+        if let Some(speller) = &self.speller {
+            self.mend_slipped_spaces(speller, &mut words, &mut corrections);
+            for word in words.iter_mut() {
+                if !speller.knows(word, &self.stem(word))
+                    && let Some(fixed) = speller.correct(word)
+                {
+                    corrections.push((word.clone(), fixed.to_string()));
+                    *word = fixed.to_string();
                 }
-            })
-            .collect();
+            }
+        }
+        let stems: Vec<String> = words.iter().map(|w| self.stem(w)).collect();
+        let garbled: Vec<bool> = match &self.speller {
+            Some(speller) => words
+                .iter()
+                .zip(&stems)
+                .map(|(w, s)| !speller.knows(w, s))
+                .collect(),
+            None => vec![false; words.len()],
+        };
         let mut tokens = Vec::with_capacity(stems.len() + 4);
         let mut i = 0;
         while i < stems.len() {
@@ -166,6 +218,7 @@ impl Analyzer {
                     scope: c.scope,
                     stop: false,
                     position: i,
+                    garbled: false,
                 });
                 for &b in &c.broader {
                     let b = &self.lexicon.concepts[b];
@@ -175,6 +228,7 @@ impl Analyzer {
                         scope: b.scope,
                         stop: false,
                         position: i,
+                        garbled: false,
                     });
                 }
                 if len > 1 {
@@ -187,6 +241,7 @@ impl Analyzer {
                                 scope: Scope::Neutral,
                                 stop: false,
                                 position: i + k,
+                                garbled: false,
                             });
                         }
                     }
@@ -201,6 +256,7 @@ impl Analyzer {
                 scope: Scope::Neutral,
                 stop,
                 position: i,
+                garbled: garbled[i],
             });
             i += 1;
         }

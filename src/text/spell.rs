@@ -64,7 +64,7 @@ impl Speller {
         self.list.sort();
         let mut deletes = Vec::with_capacity(self.list.len() * 10);
         for (i, word) in self.list.iter().enumerate() {
-            for d in deletions(word, 1) {
+            for d in deletions(word, max_distance(word.chars().count(), self.min_len)) {
                 deletes.push((hash(&d), i as u32));
             }
             deletes.push((hash(&skeleton(word)), i as u32));
@@ -152,7 +152,7 @@ fn hash(s: &str) -> u64 {
 fn max_distance(len: usize, min_len: usize) -> usize {
     match len {
         l if l < min_len => 0,
-        l if l < 8 => 1,
+        l if l < 6 => 1,
         _ => 2,
     }
 }

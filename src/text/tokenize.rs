@@ -73,6 +73,10 @@ mod tests {
         assert_eq!(words("it won't stop"), ["it", "will", "not", "stop"]);
         assert_eq!(words("i cannot sleep"), ["i", "can", "not", "sleep"]);
         assert_eq!(words("doesn't work"), ["does", "not", "work"]);
+        assert_eq!(
+            words("it didnt work, whats next"),
+            ["it", "did", "not", "work", "what", "next"]
+        );
     }
 
     #[test]
