@@ -19,9 +19,7 @@ const SIZES: [usize; 4] = [100, 1_000, 10_000, 100_000];
 /// entry in its alternates), so the vocabulary and posting lists grow the way a larger real FAQ's would,
 /// rather than repeating 68 entries.
 fn grow(n: usize, dir: &Path) {
-    let real = corpus::load(Path::new("faq"))
-        .expect("shipped faq loads")
-        .corpus;
+    let real = corpus::load(Path::new("faq")).expect("shipped faq loads").corpus;
     let part = &real.parts[0];
     let en = dir.join("en");
     std::fs::create_dir_all(&en).unwrap();
@@ -63,8 +61,7 @@ fn grow(n: usize, dir: &Path) {
 /// A pronounceable made-up word, unique per entry.
 fn made_up_word(mut i: usize) -> String {
     const SYLLABLES: [&str; 16] = [
-        "ka", "lo", "mir", "ven", "tas", "po", "ru", "zel", "bin", "dor", "fu", "gri", "hal",
-        "jun", "nex", "qua",
+        "ka", "lo", "mir", "ven", "tas", "po", "ru", "zel", "bin", "dor", "fu", "gri", "hal", "jun", "nex", "qua",
     ];
     let mut w = String::from("x");
     loop {
@@ -112,8 +109,7 @@ fn benches(c: &mut Criterion) {
             after.map_or("?".into(), |kb| (kb / 1024).to_string()),
             after
                 .zip(before)
-                .map_or("?".into(), |(a, b)| (a.saturating_sub(b) / 1024)
-                    .to_string())
+                .map_or("?".into(), |(a, b)| (a.saturating_sub(b) / 1024).to_string())
         );
         let mut k = 0;
         group.bench_with_input(BenchmarkId::from_parameter(n), &engine, |b, engine| {
@@ -127,9 +123,7 @@ fn benches(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("load_and_index");
-    group
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(40));
+    group.sample_size(10).measurement_time(Duration::from_secs(40));
     let dir = tempfile::tempdir().unwrap();
     grow(100_000, dir.path());
     group.bench_function("100000", |b| b.iter(|| black_box(load_engine(dir.path()))));

@@ -15,9 +15,13 @@
 pub mod cli;
 pub mod corpus;
 pub mod events;
+pub mod health;
 pub mod matcher;
 pub mod metrics;
+pub mod reload;
 pub mod reply;
+pub mod report;
 pub mod scrub;
+pub mod store;
 pub mod telegram;
 pub mod text;

@@ -5,8 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Upper bounds of the reply-latency histogram buckets, in seconds.
-pub const LATENCY_BUCKETS: [f64; 10] =
-    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0, 5.0];
+pub const LATENCY_BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0, 5.0];
 
 #[derive(Default)]
 pub struct Metrics {
@@ -131,7 +130,9 @@ impl Metrics {
             "Statistics that could not be written (replies unaffected).",
             &[("", get(&self.store_failures))],
         );
-        out.push_str("# HELP immunofaq_reply_seconds Time from receiving a question to its reply being accepted by Telegram.\n");
+        out.push_str(
+            "# HELP immunofaq_reply_seconds Time from receiving a question to its reply being accepted by Telegram.\n",
+        );
         out.push_str("# TYPE immunofaq_reply_seconds histogram\n");
         for (i, bound) in LATENCY_BUCKETS.iter().enumerate() {
             out.push_str(&format!(
@@ -140,9 +141,7 @@ impl Metrics {
             ));
         }
         let count = get(&self.latency_count);
-        out.push_str(&format!(
-            "immunofaq_reply_seconds_bucket{{le=\"+Inf\"}} {count}\n"
-        ));
+        out.push_str(&format!("immunofaq_reply_seconds_bucket{{le=\"+Inf\"}} {count}\n"));
         out.push_str(&format!(
             "immunofaq_reply_seconds_sum {}\n",
             get(&self.latency_sum_micros) as f64 / 1e6

@@ -166,11 +166,7 @@ fn answer_view(part: &LanguageCorpus, entry: &Entry) -> AnswerView {
 /// Splits answer text into paragraphs and bullet lists (the only structure admins write).
 pub fn blocks(answer: &str) -> Vec<Block> {
     let mut out = Vec::new();
-    for chunk in answer
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-    {
+    for chunk in answer.split("\n\n").map(str::trim).filter(|c| !c.is_empty()) {
         let mut paragraph: Vec<&str> = Vec::new();
         let mut bullets: Vec<String> = Vec::new();
         for line in chunk.lines().map(str::trim) {
@@ -247,11 +243,7 @@ impl Reply {
 impl Urgent {
     pub fn to_text(&self, lang: Language) -> String {
         match &self.contact {
-            Some(number) => format!(
-                "{}\n{} {number}",
-                self.message,
-                wording(lang).urgent_contact
-            ),
+            Some(number) => format!("{}\n{} {number}", self.message, wording(lang).urgent_contact),
             None => self.message.clone(),
         }
     }

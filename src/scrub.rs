@@ -22,10 +22,7 @@ pub fn scrub(text: &str) -> String {
         let word = words[i];
         let core = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '@' && c != '+');
         let lower = core.to_lowercase();
-        if lower.starts_with("http://")
-            || lower.starts_with("https://")
-            || lower.starts_with("www.")
-        {
+        if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.") {
             out.push(URL.to_string());
         } else if core.contains('@') && core.contains('.') && !core.starts_with('@') {
             out.push(EMAIL.to_string());
@@ -67,10 +64,7 @@ pub fn scrub(text: &str) -> String {
 }
 
 fn is_number_part(word: &str) -> bool {
-    word.chars().any(|c| c.is_ascii_digit())
-        && word
-            .chars()
-            .all(|c| c.is_ascii_digit() || "+-().,/:".contains(c))
+    word.chars().any(|c| c.is_ascii_digit()) && word.chars().all(|c| c.is_ascii_digit() || "+-().,/:".contains(c))
 }
 
 /// Whether the words so far end with a phrase that introduces a name; returns how many words to take at least.
@@ -80,14 +74,9 @@ fn name_follows(words: &[&str]) -> Option<usize> {
         .rev()
         .take(3)
         .rev()
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase()
-        })
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase())
         .collect();
-    let ends = |phrase: &[&str]| {
-        tail.len() >= phrase.len() && tail[tail.len() - phrase.len()..] == *phrase
-    };
+    let ends = |phrase: &[&str]| tail.len() >= phrase.len() && tail[tail.len() - phrase.len()..] == *phrase;
     // After "my name is" the next word is a name even when written in lower case.
     if ends(&["my", "name", "is"])
         || ends(&["name", "is"])
@@ -106,9 +95,7 @@ fn name_follows(words: &[&str]) -> Option<usize> {
 /// A capitalised word that is not an obvious ordinary word.
 fn looks_like_name(word: &str) -> bool {
     let w = word.trim_matches(|c: char| !c.is_alphanumeric());
-    w.chars().next().is_some_and(char::is_uppercase)
-        && w.chars().all(char::is_alphabetic)
-        && w.len() > 1
+    w.chars().next().is_some_and(char::is_uppercase) && w.chars().all(char::is_alphabetic) && w.len() > 1
 }
 
 #[cfg(test)]
@@ -121,10 +108,7 @@ mod tests {
             scrub("call me on +44 20 7946 0958 please"),
             "call me on [number] please"
         );
-        assert_eq!(
-            scrub("my hospital number is 1234567"),
-            "my hospital number is [number]"
-        );
+        assert_eq!(scrub("my hospital number is 1234567"), "my hospital number is [number]");
         assert_eq!(scrub("2 doses in 3 weeks"), "2 doses in 3 weeks");
     }
 
@@ -134,10 +118,7 @@ mod tests {
             scrub("write to jane.doe@example.org or @janedoe"),
             "write to [email] or [handle]"
         );
-        assert_eq!(
-            scrub("I read https://example.org/x about it"),
-            "I read [link] about it"
-        );
+        assert_eq!(scrub("I read https://example.org/x about it"), "I read [link] about it");
     }
 
     #[test]
@@ -154,9 +135,6 @@ mod tests {
             scrub("this is Robert, my wife is on opdivo"),
             "this is [name] my wife is on opdivo"
         );
-        assert_eq!(
-            scrub("I am worried about my rash"),
-            "I am worried about my rash"
-        );
+        assert_eq!(scrub("I am worried about my rash"), "I am worried about my rash");
     }
 }

@@ -11,10 +11,7 @@ fn ask_prints_the_answer_its_sources_and_the_reminder_last() {
     assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
     assert!(stdout.contains("Sources:"), "{stdout}");
     assert!(stdout.contains("https://"), "{stdout}");
-    assert!(
-        stdout.trim_end().ends_with("about your own treatment."),
-        "{stdout}"
-    );
+    assert!(stdout.trim_end().ends_with("about your own treatment."), "{stdout}");
 }
 
 #[test]
@@ -35,10 +32,7 @@ fn match_writes_one_json_line_per_question_in_order() {
     let out = run(&["match"], input);
     assert!(out.status.success());
     let stdout = text(&out.stdout);
-    let lines: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("json"))
-        .collect();
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
     assert_eq!(lines.len(), 4, "{stdout}");
     assert_eq!(lines[0]["outcome"], "answer");
     assert_eq!(lines[0]["id"], "what-is-immunotherapy");
@@ -63,10 +57,7 @@ fn chat_lets_the_user_pick_a_suggestion_by_number() {
     let out = run(&["chat"], "what is immunotherapy\n1\n");
     let stdout = text(&out.stdout);
     assert!(out.status.success());
-    assert!(
-        stdout.matches("about your own treatment.").count() >= 2,
-        "{stdout}"
-    );
+    assert!(stdout.matches("about your own treatment.").count() >= 2, "{stdout}");
 }
 
 #[test]
@@ -74,10 +65,7 @@ fn eval_prints_the_figures() {
     let out = run(&["eval", "tests/eval/dev.jsonl"], "");
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(
-        stdout.contains("answered with the right entry:"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("answered with the right entry:"), "{stdout}");
     assert!(stdout.contains("declined (no match):"), "{stdout}");
 }
 

@@ -30,11 +30,7 @@ fn every_entry_meets_the_content_rules() {
     for entry in &engine().corpus().parts[0].entries {
         let length = entry.answer.chars().count();
         if entry.alternates.len() < 8 {
-            failures.push(format!(
-                "{}: {} alternates",
-                entry.id,
-                entry.alternates.len()
-            ));
+            failures.push(format!("{}: {} alternates", entry.id, entry.alternates.len()));
         }
         if !(300..=1200).contains(&length) {
             failures.push(format!("{}: answer of {length} characters", entry.id));
@@ -69,9 +65,7 @@ fn answers_give_no_dosing_advice_and_no_promises() {
         let answer = format!(" {} ", entry.answer.to_lowercase());
         for word in banned {
             let hit = if word == "mg" {
-                answer
-                    .split(|c: char| !c.is_alphanumeric())
-                    .any(|w| w == "mg")
+                answer.split(|c: char| !c.is_alphanumeric()).any(|w| w == "mg")
             } else {
                 answer.contains(word)
             };
@@ -108,10 +102,7 @@ fn the_dev_set_has_enough_questions_per_topic_and_out_of_scope() {
     let items = immunofaq::cli::eval::read_items(&eval_file("dev.jsonl")).unwrap();
     let in_scope = items.iter().filter(|i| i.topic.is_some()).count();
     let out = items.len() - in_scope;
-    assert!(
-        in_scope >= 400 && out >= 100,
-        "{in_scope} in scope, {out} out of scope"
-    );
+    assert!(in_scope >= 400 && out >= 100, "{in_scope} in scope, {out} out of scope");
     for topic in required_topics() {
         let n = items
             .iter()

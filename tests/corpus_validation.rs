@@ -19,10 +19,7 @@ fn has(problems: &[Problem], needle: &str) -> bool {
 fn a_misspelt_field_is_an_error_with_a_hint_and_its_line() {
     let body = entry_toml("a", "What is A?").replace("alternates =", "alternatives =");
     let (_d, p) = problems(&[("a.toml", &body)]);
-    let msg = p
-        .iter()
-        .find(|p| p.message.contains("alternatives"))
-        .expect("reported");
+    let msg = p.iter().find(|p| p.message.contains("alternatives")).expect("reported");
     assert!(msg.message.contains("did you mean `alternates`"), "{msg}");
     assert_eq!(msg.line, 5, "{msg}");
     assert!(msg.to_string().contains("a.toml:5:1:"), "{msg}");
@@ -64,8 +61,7 @@ fn a_missing_required_field_is_named() {
 
 #[test]
 fn a_date_in_quotes_is_explained() {
-    let body =
-        entry_toml("a", "What is A?").replace("reviewed = 2026-11-27", "reviewed = \"2026-11-27\"");
+    let body = entry_toml("a", "What is A?").replace("reviewed = 2026-11-27", "reviewed = \"2026-11-27\"");
     let (_d, p) = problems(&[("a.toml", &body)]);
     assert!(has(&p, "no quotes"), "{p:?}");
 }

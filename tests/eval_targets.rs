@@ -11,11 +11,7 @@ fn dev_set_meets_the_accuracy_and_decline_targets() {
     let items = read_items(&eval_file("dev.jsonl")).unwrap();
     let r = evaluate(engine(), &items);
     println!("{r}");
-    assert!(
-        r.accuracy >= 0.90,
-        "in-scope accuracy {:.3} < 0.90\n{r}",
-        r.accuracy
-    );
+    assert!(r.accuracy >= 0.90, "in-scope accuracy {:.3} < 0.90\n{r}", r.accuracy);
     assert!(r.top3 >= 0.97, "top-3 recall {:.3} < 0.97\n{r}", r.top3);
     assert!(r.wrong <= 0.03, "wrong answers {:.3} > 0.03\n{r}", r.wrong);
     assert!(

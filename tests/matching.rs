@@ -38,17 +38,12 @@ fn misspelled_topic_words_still_match() {
         answered_id("what is immunotheraphy").as_deref(),
         Some("what-is-immunotherapy")
     );
-    assert!(
-        top_ids("diarhea on immunotherapy what do i do").contains(&"diarrhea-colitis".to_string())
-    );
+    assert!(top_ids("diarhea on immunotherapy what do i do").contains(&"diarrhea-colitis".to_string()));
 }
 
 #[test]
 fn an_implied_topic_is_understood() {
-    assert_eq!(
-        answered_id("will my hair fall out").as_deref(),
-        Some("hair-loss")
-    );
+    assert_eq!(answered_id("will my hair fall out").as_deref(), Some("hair-loss"));
 }
 
 #[test]

@@ -67,9 +67,7 @@ fn question_with(outcome: fn(&Outcome) -> bool, candidates: &[&str]) -> String {
     candidates
         .iter()
         .find(|q| outcome(&engine().ask(q).outcome))
-        .unwrap_or_else(|| {
-            panic!("none of {candidates:?} has the wanted outcome on the shipped FAQ")
-        })
+        .unwrap_or_else(|| panic!("none of {candidates:?} has the wanted outcome on the shipped FAQ"))
         .to_string()
 }
 
@@ -87,14 +85,8 @@ async fn an_answer_has_the_question_sources_and_the_reminder_last_as_valid_html(
         text.contains("<b>Sources</b>") && text.contains("<a href=\"https://"),
         "{text}"
     );
-    assert!(
-        text.trim_end().ends_with("about your own treatment.</i>"),
-        "{text}"
-    );
-    assert_eq!(
-        answer.body["reply_parameters"]["message_id"], mid,
-        "sent as a reply"
-    );
+    assert!(text.trim_end().ends_with("about your own treatment.</i>"), "{text}");
+    assert_eq!(answer.body["reply_parameters"]["message_id"], mid, "sent as a reply");
     let labels: Vec<String> = buttons(answer).into_iter().map(|(t, _)| t).collect();
     assert!(
         labels.iter().any(|l| l.contains("👍")) && labels.iter().any(|l| l.contains("👎")),
@@ -110,10 +102,7 @@ async fn an_answer_has_the_question_sources_and_the_reminder_last_as_valid_html(
         !logs.contains("what is immunotherapy"),
         "message text must not be logged:\n{logs}"
     );
-    assert!(
-        !logs.contains("101"),
-        "user ids must not be logged:\n{logs}"
-    );
+    assert!(!logs.contains("101"), "user ids must not be logged:\n{logs}");
 }
 
 #[tokio::test]
@@ -136,23 +125,13 @@ async fn startup_sets_commands_and_descriptions() {
 async fn did_you_mean_offers_buttons_and_a_tap_shows_that_answer() {
     let q = question_with(
         |o| matches!(o, Outcome::Suggest(v) if v.len() >= 2),
-        &[
-            "infusion",
-            "scan",
-            "immune",
-            "steroids immunotherapy",
-            "side effects",
-        ],
+        &["infusion", "scan", "immune", "steroids immunotherapy", "side effects"],
     );
     let fake = FakeTelegram::start().await;
     let _bot = BotProcess::start(&fake, &[]).await;
     fake.text(102, &q);
     let sent = fake.wait_for("sendMessage", Some(102), 1, WAIT).await;
-    assert!(
-        text_of(&sent[0]).contains("Did you mean"),
-        "{}",
-        text_of(&sent[0])
-    );
+    assert!(text_of(&sent[0]).contains("Did you mean"), "{}", text_of(&sent[0]));
     let choices = buttons(&sent[0]);
     assert!((1..=3).contains(&choices.len()), "{choices:?}");
     let (label, data) = choices[0].clone();
@@ -160,8 +139,7 @@ async fn did_you_mean_offers_buttons_and_a_tap_shows_that_answer() {
     fake.wait_for("answerCallbackQuery", None, 1, WAIT).await;
     let sent = fake.wait_for("sendMessage", Some(102), 2, WAIT).await;
     assert!(
-        text_of(&sent[1]).contains(&label.replace('\'', "'"))
-            || text_of(&sent[1]).starts_with("<b>"),
+        text_of(&sent[1]).contains(&label.replace('\'', "'")) || text_of(&sent[1]).starts_with("<b>"),
         "{}",
         text_of(&sent[1])
     );
@@ -180,10 +158,7 @@ async fn no_match_is_honest_and_offers_the_topics() {
         text_of(&sent[0])
     );
     assert!(text_of(&sent[0]).contains("care team"));
-    assert!(
-        buttons(&sent[0]).iter().any(|(_, d)| d == "m"),
-        "a topics button"
-    );
+    assert!(buttons(&sent[0]).iter().any(|(_, d)| d == "m"), "a topics button");
     assert_valid_html(&sent[0]);
 }
 
@@ -211,30 +186,17 @@ async fn topics_navigate_groups_questions_and_answers_in_place_with_back() {
     let fake = FakeTelegram::start().await;
     let _bot = BotProcess::start(&fake, &[]).await;
     fake.text(105, "/topics");
-    let menu = fake
-        .wait_for("sendMessage", Some(105), 1, WAIT)
-        .await
-        .remove(0);
+    let menu = fake.wait_for("sendMessage", Some(105), 1, WAIT).await.remove(0);
     let groups = buttons(&menu);
     assert_eq!(groups.len(), 7, "{groups:?}");
     press(&fake, 105, &menu, &groups[0].1);
-    let edit = fake
-        .wait_for("editMessageText", Some(105), 1, WAIT)
-        .await
-        .remove(0);
-    assert_eq!(
-        edit.body["message_id"].as_i64(),
-        menu.message_id,
-        "edited in place"
-    );
+    let edit = fake.wait_for("editMessageText", Some(105), 1, WAIT).await.remove(0);
+    assert_eq!(edit.body["message_id"].as_i64(), menu.message_id, "edited in place");
     let questions = buttons(&edit);
     assert_eq!(questions.last().unwrap().1, "m", "Back to the groups");
     assert!(questions[0].1.starts_with("q:"));
     press(&fake, 105, &edit, &questions[0].1);
-    let answer = fake
-        .wait_for("editMessageText", Some(105), 2, WAIT)
-        .await
-        .remove(1);
+    let answer = fake.wait_for("editMessageText", Some(105), 2, WAIT).await.remove(1);
     assert!(text_of(&answer).contains("Sources"));
     assert_valid_html(&answer);
     let back = buttons(&answer)
@@ -243,10 +205,7 @@ async fn topics_navigate_groups_questions_and_answers_in_place_with_back() {
         .expect("a Back button");
     assert_eq!(back.1, "g:0");
     press(&fake, 105, &answer, &back.1);
-    let again = fake
-        .wait_for("editMessageText", Some(105), 3, WAIT)
-        .await
-        .remove(2);
+    let again = fake.wait_for("editMessageText", Some(105), 3, WAIT).await.remove(2);
     assert_eq!(buttons(&again), questions);
 }
 
@@ -285,34 +244,17 @@ async fn feedback_is_recorded_thanked_and_the_thumbs_removed() {
     let fake = FakeTelegram::start().await;
     let _bot = BotProcess::start(&fake, &[]).await;
     fake.text(108, "will my hair fall out");
-    let answer = fake
-        .wait_for("sendMessage", Some(108), 1, WAIT)
-        .await
-        .remove(0);
-    let up = buttons(&answer)
-        .into_iter()
-        .find(|(t, _)| t.contains("👍"))
-        .unwrap();
+    let answer = fake.wait_for("sendMessage", Some(108), 1, WAIT).await.remove(0);
+    let up = buttons(&answer).into_iter().find(|(t, _)| t.contains("👍")).unwrap();
     press(&fake, 108, &answer, &up.1);
-    let thanks = fake
-        .wait_for("answerCallbackQuery", None, 1, WAIT)
-        .await
-        .remove(0);
-    assert!(
-        thanks.body["text"]
-            .as_str()
-            .unwrap_or("")
-            .contains("Thank you")
-    );
+    let thanks = fake.wait_for("answerCallbackQuery", None, 1, WAIT).await.remove(0);
+    assert!(thanks.body["text"].as_str().unwrap_or("").contains("Thank you"));
     let edit = fake
         .wait_for("editMessageReplyMarkup", Some(108), 1, WAIT)
         .await
         .remove(0);
     let left: Vec<String> = buttons(&edit).into_iter().map(|(t, _)| t).collect();
-    assert!(
-        !left.iter().any(|t| t.contains("👍") || t.contains("👎")),
-        "{left:?}"
-    );
+    assert!(!left.iter().any(|t| t.contains("👍") || t.contains("👎")), "{left:?}");
 }
 
 #[tokio::test]
@@ -330,11 +272,7 @@ async fn a_photo_gets_a_note_that_only_text_is_read() {
         ),
     );
     let sent = fake.wait_for("sendMessage", Some(109), 1, WAIT).await;
-    assert!(
-        text_of(&sent[0]).contains("only read text"),
-        "{}",
-        text_of(&sent[0])
-    );
+    assert!(text_of(&sent[0]).contains("only read text"), "{}", text_of(&sent[0]));
 }
 
 #[tokio::test]
@@ -345,12 +283,7 @@ async fn in_a_group_only_messages_that_mention_the_bot_are_answered() {
     let m1 = fake.next_message_id();
     fake.push(
         "message",
-        message_json(
-            m1,
-            group_chat(group),
-            110,
-            json!({"text": "will my hair fall out"}),
-        ),
+        message_json(m1, group_chat(group), 110, json!({"text": "will my hair fall out"})),
     );
     let m2 = fake.next_message_id();
     fake.push(
@@ -378,22 +311,13 @@ async fn an_edited_message_is_answered_again() {
     let (_, mid) = fake.text(111, "what is imunotherapy");
     fake.wait_for("sendMessage", Some(111), 1, WAIT).await;
     fake.push("edited_message", {
-        let mut m = message_json(
-            mid,
-            private_chat(111),
-            111,
-            json!({"text": "will my hair fall out"}),
-        );
+        let mut m = message_json(mid, private_chat(111), 111, json!({"text": "will my hair fall out"}));
         m["edit_date"] = json!(m["date"]);
         m
     });
     let sent = fake.wait_for("sendMessage", Some(111), 2, WAIT).await;
     let question = &engine().corpus().find("hair-loss").unwrap().1.question;
-    assert!(
-        text_of(&sent[1]).contains(question.as_str()),
-        "{}",
-        text_of(&sent[1])
-    );
+    assert!(text_of(&sent[1]).contains(question.as_str()), "{}", text_of(&sent[1]));
 }
 
 #[tokio::test]
@@ -405,10 +329,7 @@ async fn a_malformed_update_is_skipped_and_the_next_one_answered() {
     fake.wait_for("sendMessage", Some(112), 1, WAIT).await;
     let logs = bot.logs();
     assert!(logs.contains("could not be read and was skipped"), "{logs}");
-    assert!(
-        !logs.contains("not a number"),
-        "the raw update is never logged: {logs}"
-    );
+    assert!(!logs.contains("not a number"), "the raw update is never logged: {logs}");
 }
 
 async fn reply_survives(fault: Fault, user: i64) -> Duration {
@@ -452,10 +373,7 @@ async fn a_flooding_user_is_told_once_and_slowed_while_others_are_answered_at_on
         fake.text(116, "will my hair fall out");
     }
     let sent = fake.wait_for("sendMessage", Some(116), 6, WAIT).await;
-    let notices = sent
-        .iter()
-        .filter(|c| text_of(c).contains("very quickly"))
-        .count();
+    let notices = sent.iter().filter(|c| text_of(c).contains("very quickly")).count();
     assert_eq!(notices, 1, "one notice");
     let started = Instant::now();
     fake.text(117, "will my hair fall out");
@@ -488,17 +406,8 @@ async fn sigterm_during_a_reply_finishes_it_and_exits_zero() {
     let code = bot.wait_exit(Duration::from_secs(20)).await;
     assert_eq!(code, Some(0), "{}", bot.logs());
     let sent = fake.calls_to("sendMessage", 118);
-    assert_eq!(
-        sent.len(),
-        1,
-        "the reply in flight was finished: {}",
-        bot.logs()
-    );
-    assert_eq!(
-        fake.pending_updates(),
-        0,
-        "the processed update was confirmed"
-    );
+    assert_eq!(sent.len(), 1, "the reply in flight was finished: {}", bot.logs());
+    assert_eq!(fake.pending_updates(), 0, "the processed update was confirmed");
 }
 
 #[tokio::test]
@@ -507,11 +416,7 @@ async fn a_missing_token_is_a_clear_error() {
     let mut bot = BotProcess::spawn(&fake, &[], &[("TELOXIDE_TOKEN", "")]);
     let code = bot.wait_exit(WAIT).await;
     assert_ne!(code, Some(0));
-    assert!(
-        bot.logs().contains("TELOXIDE_TOKEN is not set"),
-        "{}",
-        bot.logs()
-    );
+    assert!(bot.logs().contains("TELOXIDE_TOKEN is not set"), "{}", bot.logs());
 }
 
 #[tokio::test]
@@ -524,8 +429,5 @@ async fn a_rejected_token_is_a_clear_error_not_a_panic() {
     let logs = bot.logs();
     assert!(logs.contains("Telegram rejected the token"), "{logs}");
     assert!(!logs.contains("panicked"), "{logs}");
-    assert!(
-        !logs.contains("TEST-TOKEN"),
-        "the token is never logged: {logs}"
-    );
+    assert!(!logs.contains("TEST-TOKEN"), "the token is never logged: {logs}");
 }

@@ -22,27 +22,17 @@ pub fn chat(engine: &Engine, contact: Option<&str>) -> Result<(), String> {
         print!("> ");
         out.flush().map_err(|e| e.to_string())?;
         let mut line = String::new();
-        if stdin
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?
-            == 0
-            || line.trim().is_empty()
-        {
+        if stdin.lock().read_line(&mut line).map_err(|e| e.to_string())? == 0 || line.trim().is_empty() {
             return Ok(());
         }
         let line = line.trim();
-        let picked = line.parse::<usize>().ok().and_then(|n| {
-            last.as_ref()
-                .and_then(|r| r.choices().get(n.wrapping_sub(1)))
-                .cloned()
-        });
+        let picked = line
+            .parse::<usize>()
+            .ok()
+            .and_then(|n| last.as_ref().and_then(|r| r.choices().get(n.wrapping_sub(1))).cloned());
         let reply = match picked {
             Some(choice) => {
-                let (part, entry) = engine
-                    .corpus()
-                    .find(&choice.id)
-                    .expect("choices come from the corpus");
+                let (part, entry) = engine.corpus().find(&choice.id).expect("choices come from the corpus");
                 reply::entry_reply(part, entry)
             }
             None => {
@@ -121,9 +111,7 @@ pub fn explain_text(engine: &Engine, m: &Match, e: &Explanation) -> String {
         let phrasing = match c.phrasing_kind {
             UnitKind::Question => entry.question.as_str(),
             UnitKind::Alternate => entry.alternates[c.phrasing_ordinal as usize - 1].as_str(),
-            UnitKind::Keyword => {
-                entry.keywords[c.phrasing_ordinal as usize - 1 - entry.alternates.len()].as_str()
-            }
+            UnitKind::Keyword => entry.keywords[c.phrasing_ordinal as usize - 1 - entry.alternates.len()].as_str(),
         };
         out.push_str(&format!(
             "  {:.3} {}  phrasing {:.3} \"{}\"  profile {:.3}  order {:.2}  answer {:.2}{}\n",
@@ -134,11 +122,7 @@ pub fn explain_text(engine: &Engine, m: &Match, e: &Explanation) -> String {
             c.profile,
             c.order,
             c.answer,
-            if c.out_of_scope {
-                "  off-topic penalty"
-            } else {
-                ""
-            }
+            if c.out_of_scope { "  off-topic penalty" } else { "" }
         ));
     }
     out

@@ -19,10 +19,7 @@ pub fn run(dir: &Path) -> ExitCode {
             for p in &problems {
                 println!("{p}");
             }
-            let errors = problems
-                .iter()
-                .filter(|p| p.severity == Severity::Error)
-                .count();
+            let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
             eprintln!(
                 "{errors} error(s) in {}: the bot will not serve this FAQ until they are fixed",
                 dir.display()

@@ -44,49 +44,23 @@ pub struct Report {
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "in-scope questions: {}", self.in_scope)?;
-        writeln!(
-            f,
-            "  answered with the right entry: {:.1}%",
-            self.accuracy * 100.0
-        )?;
-        writeln!(
-            f,
-            "  right entry ranked first:      {:.1}%",
-            self.top1 * 100.0
-        )?;
-        writeln!(
-            f,
-            "  right entry in the top 3:      {:.1}%",
-            self.top3 * 100.0
-        )?;
-        writeln!(
-            f,
-            "  answered with a wrong entry:   {:.1}%",
-            self.wrong * 100.0
-        )?;
+        writeln!(f, "  answered with the right entry: {:.1}%", self.accuracy * 100.0)?;
+        writeln!(f, "  right entry ranked first:      {:.1}%", self.top1 * 100.0)?;
+        writeln!(f, "  right entry in the top 3:      {:.1}%", self.top3 * 100.0)?;
+        writeln!(f, "  answered with a wrong entry:   {:.1}%", self.wrong * 100.0)?;
         writeln!(f, "out-of-scope questions: {}", self.out_of_scope)?;
-        writeln!(
-            f,
-            "  declined (no match):           {:.1}%",
-            self.declined * 100.0
-        )?;
-        write!(
-            f,
-            "  answered:                      {:.1}%",
-            self.oos_answered * 100.0
-        )
+        writeln!(f, "  declined (no match):           {:.1}%", self.declined * 100.0)?;
+        write!(f, "  answered:                      {:.1}%", self.oos_answered * 100.0)
     }
 }
 
 pub fn read_items(path: &std::path::Path) -> Result<Vec<Item>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(n, l)| {
-            serde_json::from_str(l)
-                .map_err(|e| format!("{}:{}: not a question line: {e}", path.display(), n + 1))
+            serde_json::from_str(l).map_err(|e| format!("{}:{}: not a question line: {e}", path.display(), n + 1))
         })
         .collect()
 }
@@ -132,22 +106,12 @@ pub fn evaluate(engine: &Engine, items: &[Item]) -> Report {
     report(engine, items, &rank(engine, items), &Thresholds::DEFAULT)
 }
 
-pub fn report(
-    engine: &Engine,
-    items: &[Item],
-    ranked: &[Vec<Candidate>],
-    t: &Thresholds,
-) -> Report {
+pub fn report(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>], t: &Thresholds) -> Report {
     let mut r = Report::default();
-    let (mut right, mut top1, mut top3, mut wrong, mut declined, mut oos_answered) =
-        (0, 0, 0, 0, 0, 0);
+    let (mut right, mut top1, mut top3, mut wrong, mut declined, mut oos_answered) = (0, 0, 0, 0, 0, 0);
     for (item, candidates) in items.iter().zip(ranked) {
         let outcome = decide_with(candidates, t);
-        let part = engine
-            .corpus()
-            .parts
-            .first()
-            .expect("a loaded corpus has a language");
+        let part = engine.corpus().parts.first().expect("a loaded corpus has a language");
         let id_of = |i: usize| part.entries[i].id.as_str();
         match &item.topic {
             Some(topic) => {
@@ -185,11 +149,7 @@ pub fn report(
 }
 
 fn print_errors(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>]) {
-    let part = engine
-        .corpus()
-        .parts
-        .first()
-        .expect("a loaded corpus has a language");
+    let part = engine.corpus().parts.first().expect("a loaded corpus has a language");
     println!("\nnot handled as labelled:");
     for (item, candidates) in items.iter().zip(ranked) {
         let outcome = decide_with(candidates, &Thresholds::DEFAULT);
@@ -250,9 +210,7 @@ pub fn add_typos(items: &mut [Item], n: usize, seed: u64) {
     for item in items {
         let mut chars: Vec<char> = item.q.chars().collect();
         for _ in 0..n {
-            let letters: Vec<usize> = (0..chars.len())
-                .filter(|&i| chars[i].is_alphabetic())
-                .collect();
+            let letters: Vec<usize> = (0..chars.len()).filter(|&i| chars[i].is_alphabetic()).collect();
             if letters.is_empty() {
                 break;
             }

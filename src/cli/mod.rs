@@ -51,6 +51,15 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Run the Telegram bot (token from TELOXIDE_TOKEN; API URL from TELOXIDE_API_URL when set).
     Serve(serve::ServeArgs),
+    /// Unanswered questions grouped by similarity with the closest entry, or usage statistics (--stats).
+    Report {
+        /// Usage statistics instead of unanswered questions.
+        #[arg(long)]
+        stats: bool,
+        /// The statistics database.
+        #[arg(long, env = "IMMUNOFAQ_DB", default_value = "data/immunofaq.db")]
+        db: PathBuf,
+    },
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -58,15 +67,12 @@ pub fn run(cli: Cli) -> ExitCode {
     let contact = cli.urgent_contact.as_deref();
     let result = match &cli.command {
         Command::Check { dir } => return check::run(dir.as_ref().unwrap_or(&faq)),
-        Command::Ask { question, explain } => {
-            load_engine(&faq).map(|e| ask::ask(&e, question, *explain, contact))
-        }
+        Command::Ask { question, explain } => load_engine(&faq).map(|e| ask::ask(&e, question, *explain, contact)),
         Command::Chat => load_engine(&faq).and_then(|e| ask::chat(&e, contact)),
         Command::Match => load_engine(&faq).and_then(|e| protocol::run(&e)),
         Command::Eval(args) => load_engine(&faq).and_then(|e| eval::run(&e, args)),
-        Command::Serve(args) => {
-            serve::resolve(cli.faq.as_deref(), contact, args).and_then(serve::run)
-        }
+        Command::Serve(args) => serve::resolve(cli.faq.as_deref(), contact, args).and_then(serve::run),
+        Command::Report { stats, db } => report(&faq, db, *stats),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,6 +81,22 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn report(faq: &std::path::Path, db: &std::path::Path, stats: bool) -> Result<(), String> {
+    if !db.exists() {
+        return Err(format!(
+            "no statistics database at {}: has the bot run with --db {0}?",
+            db.display()
+        ));
+    }
+    let store = crate::store::Store::open(db).map_err(|e| e.to_string())?;
+    if stats {
+        println!("{}", crate::report::stats_text(&store));
+    } else {
+        println!("{}", crate::report::unanswered_text(&load_engine(faq)?, &store));
+    }
+    Ok(())
 }
 
 /// Loads and validates the corpus; on problems, the error lists them all.

@@ -2,7 +2,10 @@
 //! variables, then an optional TOML file (`--config`), then defaults; the token only from `TELOXIDE_TOKEN`.
 
 use crate::metrics::Metrics;
-use crate::telegram::{self, BotSettings, RetryPolicy, SendLimits};
+use crate::reload::{self, Reloader};
+use crate::store::{self, Store, StoreError};
+use crate::telegram::{self, AdminHooks, BotSettings, RetryPolicy, SendLimits};
+use crate::{health, report};
 use arc_swap::ArcSwap;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -81,17 +84,11 @@ pub struct Settings {
     pub watch: bool,
 }
 
-pub fn resolve(
-    faq: Option<&Path>,
-    urgent_contact: Option<&str>,
-    args: &ServeArgs,
-) -> Result<Settings, String> {
+pub fn resolve(faq: Option<&Path>, urgent_contact: Option<&str>, args: &ServeArgs) -> Result<Settings, String> {
     let file: FileConfig = match &args.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            toml::from_str(&text)
-                .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim()))?
+            let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.to_string().trim()))?
         }
         None => FileConfig::default(),
     };
@@ -99,8 +96,7 @@ pub fn resolve(
     let listen = args.listen.or(file.listen);
     let webhook = match (webhook_url, listen) {
         (Some(url), Some(addr)) => {
-            let url = reqwest::Url::parse(&url)
-                .map_err(|e| format!("--webhook-url `{url}` is not a URL: {e}"))?;
+            let url = reqwest::Url::parse(&url).map_err(|e| format!("--webhook-url `{url}` is not a URL: {e}"))?;
             Some((url, addr))
         }
         (None, None) => None,
@@ -121,10 +117,7 @@ pub fn resolve(
             .unwrap_or_else(|| PathBuf::from("data/immunofaq.db")),
         retention_days: args.retention_days.or(file.retention_days).unwrap_or(90),
         health_addr: args.health_addr.or(file.health_addr),
-        flood_per_minute: args
-            .flood_per_minute
-            .or(file.flood_per_minute)
-            .unwrap_or(20),
+        flood_per_minute: args.flood_per_minute.or(file.flood_per_minute).unwrap_or(20),
         send_limits: !args.no_send_limits && file.send_limits.unwrap_or(true),
         poll_timeout: Duration::from_secs(args.poll_timeout.or(file.poll_timeout).unwrap_or(10)),
         watch: !args.no_watch && file.watch.unwrap_or(true),
@@ -135,14 +128,11 @@ pub fn run(settings: Settings) -> Result<(), String> {
     let token = std::env::var("TELOXIDE_TOKEN")
         .ok()
         .filter(|t| !t.trim().is_empty())
-        .ok_or(
-            "TELOXIDE_TOKEN is not set: get a token from @BotFather and export TELOXIDE_TOKEN=…",
-        )?;
+        .ok_or("TELOXIDE_TOKEN is not set: get a token from @BotFather and export TELOXIDE_TOKEN=…")?;
     let api_url = match std::env::var("TELOXIDE_API_URL") {
-        Ok(url) if !url.is_empty() => Some(
-            reqwest::Url::parse(&url)
-                .map_err(|e| format!("TELOXIDE_API_URL `{url}` is not a URL: {e}"))?,
-        ),
+        Ok(url) if !url.is_empty() => {
+            Some(reqwest::Url::parse(&url).map_err(|e| format!("TELOXIDE_API_URL `{url}` is not a URL: {e}"))?)
+        }
         _ => None,
     };
     let engine = super::load_engine(&settings.faq)?;
@@ -153,6 +143,33 @@ pub fn run(settings: Settings) -> Result<(), String> {
     );
     let live = Arc::new(ArcSwap::from_pointee(engine));
     let metrics = Arc::new(Metrics::default());
+    let (events, db) = open_store(&settings, &metrics)?;
+    let (notice_tx, notice_rx) = tokio::sync::mpsc::unbounded_channel();
+    let reloader = Arc::new(Reloader::new(
+        settings.faq.clone(),
+        live.clone(),
+        metrics.clone(),
+        Some(notice_tx),
+    ));
+    let _watcher = if settings.watch {
+        match reload::watch(reloader.clone()) {
+            Ok(w) => Some(w),
+            Err(e) => {
+                log::warn!(
+                    "cannot watch {} for changes ({e}); SIGHUP and /reload still work",
+                    settings.faq.display()
+                );
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let hooks: Arc<dyn AdminHooks> = Arc::new(Admin {
+        reloader: reloader.clone(),
+        db,
+        live: live.clone(),
+    });
     let options = telegram::Options {
         token,
         api_url,
@@ -170,7 +187,94 @@ pub fn run(settings: Settings) -> Result<(), String> {
         retry: RetryPolicy::default(),
         poll_timeout: settings.poll_timeout,
     };
-    let runtime =
-        tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(telegram::run(options, live, metrics, None, None))
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(async move {
+        spawn_sighup(reloader);
+        if let Some(address) = settings.health_addr {
+            let stale_after = if settings.webhook.is_some() {
+                Duration::from_secs(24 * 3600)
+            } else {
+                settings.poll_timeout * 3 + Duration::from_secs(30)
+            };
+            let health = health::Health {
+                live: live.clone(),
+                metrics: metrics.clone(),
+                stale_after,
+            };
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .map_err(|e| format!("cannot listen on {address} for /healthz: {e}"))?;
+            log::info!("health and metrics on http://{address}");
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, health::router(health)).await {
+                    log::error!("the health endpoint stopped: {e}");
+                }
+            });
+        }
+        telegram::run(options, live, metrics, events, Some(hooks), Some(notice_rx)).await
+    })
+}
+
+type EventSender = tokio::sync::mpsc::Sender<crate::events::Event>;
+
+/// Opens the statistics database and starts its writer. A damaged file stops the start with a recovery hint;
+/// a database that cannot be opened at all (permissions, missing disk) only costs the statistics.
+fn open_store(settings: &Settings, metrics: &Arc<Metrics>) -> Result<(Option<EventSender>, Option<PathBuf>), String> {
+    match Store::open(&settings.db) {
+        Ok(store) => {
+            log::info!("statistics database: {}", settings.db.display());
+            let writer = store::spawn_writer(store, settings.retention_days, metrics.clone());
+            Ok((Some(writer), Some(settings.db.clone())))
+        }
+        Err(e @ StoreError::Corrupt(_)) => Err(e.to_string()),
+        Err(StoreError::Unavailable(e)) => {
+            log::error!("statistics are off: {e}. The bot answers as usual.");
+            Ok((None, None))
+        }
+    }
+}
+
+fn spawn_sighup(reloader: Arc<Reloader>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            let r = reloader.clone();
+            let _ = tokio::task::spawn_blocking(move || r.reload("SIGHUP")).await;
+        }
+    });
+}
+
+/// What /reload, /unanswered and /stats do.
+struct Admin {
+    reloader: Arc<Reloader>,
+    db: Option<PathBuf>,
+    live: Arc<ArcSwap<crate::matcher::Engine>>,
+}
+
+impl Admin {
+    fn with_store(&self, f: impl FnOnce(&Store) -> String) -> String {
+        match self.db.as_ref().map(|p| Store::open(p)) {
+            Some(Ok(store)) => f(&store),
+            Some(Err(e)) => format!("The statistics database could not be opened: {e}"),
+            None => "Statistics are off in this run.".to_string(),
+        }
+    }
+}
+
+impl AdminHooks for Admin {
+    fn reload(&self) -> Result<String, String> {
+        self.reloader.reload("/reload")
+    }
+
+    fn unanswered(&self) -> String {
+        self.with_store(|store| report::unanswered_text(&self.live.load(), store))
+    }
+
+    fn stats(&self) -> String {
+        self.with_store(report::stats_text)
+    }
 }

@@ -163,10 +163,7 @@ fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> Lan
         }
     }
     if part.entries.is_empty() {
-        problems.push(dir_problem(
-            dir,
-            "no FAQ entries in this language folder".into(),
-        ));
+        problems.push(dir_problem(dir, "no FAQ entries in this language folder".into()));
     }
     if !have_warnings {
         problems.push(dir_problem(
@@ -179,12 +176,7 @@ fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> Lan
     part
 }
 
-fn read_group(
-    reader: &mut Reader<'_>,
-    table: &DeTable<'_>,
-    span: Range<usize>,
-    part: &mut LanguageCorpus,
-) {
+fn read_group(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize>, part: &mut LanguageCorpus) {
     reader.check_fields(table, GROUP_FIELDS, None, "an FAQ file");
     let stem = reader
         .file
@@ -304,11 +296,7 @@ fn read_sources(reader: &mut Reader<'_>, value: &Value<'_>, item: Option<&str>) 
         return Vec::new();
     };
     if array.is_empty() {
-        reader.error(
-            value.span(),
-            item,
-            "`sources` needs at least one source".into(),
-        );
+        reader.error(value.span(), item, "`sources` needs at least one source".into());
     }
     let mut sources = Vec::new();
     for element in array.iter() {
@@ -426,11 +414,7 @@ fn read_warnings(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize
                 .map(|v| reader.strings(v, "phrases", item))
                 .unwrap_or_default();
             if phrases.is_empty() {
-                reader.error(
-                    value.span(),
-                    item,
-                    "a warning sign needs at least one phrase".into(),
-                );
+                reader.error(value.span(), item, "a warning sign needs at least one phrase".into());
             }
             signs.push(Sign {
                 id: id.clone(),
@@ -439,10 +423,7 @@ fn read_warnings(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize
             });
         }
     }
-    Warnings {
-        urgent_message,
-        signs,
-    }
+    Warnings { urgent_message, signs }
 }
 
 /// Checks that need the whole language folder: unique ids and phrasings, links between entries, lexicon links,
@@ -543,11 +524,7 @@ fn check_lexicon(part: &LanguageCorpus, analyzer: &Analyzer, problems: &mut Vec<
     let mut concept_ids: HashMap<&str, ()> = HashMap::new();
     for concept in &part.lexicon {
         if concept_ids.insert(&concept.id, ()).is_some() {
-            problems.push(problem(
-                concept,
-                Severity::Error,
-                "duplicate concept id".into(),
-            ));
+            problems.push(problem(concept, Severity::Error, "duplicate concept id".into()));
         }
         for term in &concept.terms {
             let key = analyzer.phrasing_key(term);

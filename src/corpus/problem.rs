@@ -26,13 +26,7 @@ impl fmt::Display for Problem {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(
-            f,
-            "{}:{}:{}: {level}",
-            self.file.display(),
-            self.line,
-            self.column
-        )?;
+        write!(f, "{}:{}:{}: {level}", self.file.display(), self.line, self.column)?;
         if let Some(item) = &self.item {
             write!(f, " in `{item}`")?;
         }

@@ -17,13 +17,7 @@ pub struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    pub fn report(
-        &mut self,
-        severity: Severity,
-        span: Range<usize>,
-        item: Option<&str>,
-        message: String,
-    ) {
+    pub fn report(&mut self, severity: Severity, span: Range<usize>, item: Option<&str>, message: String) {
         let (line, column) = line_col(self.text, span.start);
         self.problems.push(Problem {
             severity,
@@ -45,13 +39,7 @@ impl Reader<'_> {
 
     /// Reports every key that is not in `allowed`, with the closest allowed name as a hint:
     /// a misspelt field must never silently drop content.
-    pub fn check_fields(
-        &mut self,
-        table: &DeTable<'_>,
-        allowed: &[&str],
-        item: Option<&str>,
-        what: &str,
-    ) {
+    pub fn check_fields(&mut self, table: &DeTable<'_>, allowed: &[&str], item: Option<&str>, what: &str) {
         for (key, _) in table.iter() {
             let name: &str = key.get_ref();
             if allowed.contains(&name) {
@@ -99,12 +87,7 @@ impl Reader<'_> {
     }
 
     /// A list of texts; each one comes back with its own span so later checks can point at it.
-    pub fn strings(
-        &mut self,
-        value: &Value<'_>,
-        field: &str,
-        item: Option<&str>,
-    ) -> Vec<(String, Range<usize>)> {
+    pub fn strings(&mut self, value: &Value<'_>, field: &str, item: Option<&str>) -> Vec<(String, Range<usize>)> {
         let Some(array) = self.array(value, field, item) else {
             return Vec::new();
         };
@@ -137,21 +120,12 @@ impl Reader<'_> {
         }
     }
 
-    pub fn table<'v, 'i>(
-        &mut self,
-        value: &'v Value<'i>,
-        field: &str,
-        item: Option<&str>,
-    ) -> Option<&'v DeTable<'i>> {
+    pub fn table<'v, 'i>(&mut self, value: &'v Value<'i>, field: &str, item: Option<&str>) -> Option<&'v DeTable<'i>> {
         match value.get_ref() {
             DeValue::Table(t) => Some(t),
             other => {
                 let found = other.type_str();
-                self.error(
-                    value.span(),
-                    item,
-                    format!("`{field}` must be a table, not {found}"),
-                );
+                self.error(value.span(), item, format!("`{field}` must be a table, not {found}"));
                 None
             }
         }
@@ -163,11 +137,7 @@ impl Reader<'_> {
             .as_integer()
             .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok());
         if parsed.is_none() {
-            self.error(
-                value.span(),
-                item,
-                format!("`{field}` must be a whole number"),
-            );
+            self.error(value.span(), item, format!("`{field}` must be a whole number"));
         }
         parsed
     }

@@ -1,9 +1,7 @@
 //! The decision from ranked candidates: answer only when confident and clearly ahead, suggest when close,
 //! otherwise admit there is no match. Never a guess.
 
-use super::signals::{
-    ANSWER_MARGIN, ANSWER_MIN, MAX_SUGGESTIONS, SUGGEST_MIN, SUGGEST_RATIO, SURE,
-};
+use super::signals::{ANSWER_MARGIN, ANSWER_MIN, MAX_SUGGESTIONS, SUGGEST_MIN, SUGGEST_RATIO, SURE};
 use super::{Candidate, Outcome};
 
 /// The decision thresholds; `DEFAULT` is what the bot uses, other values only serve `eval --sweep`.
@@ -33,9 +31,7 @@ pub fn decide_with(candidates: &[Candidate], t: &Thresholds) -> Outcome {
         return Outcome::NoMatch;
     };
     let runner_up = candidates.get(1).map_or(0.0, |c| c.score);
-    if top.score >= t.answer_min
-        && (top.score - runner_up >= t.margin * top.score || top.score >= t.sure)
-    {
+    if top.score >= t.answer_min && (top.score - runner_up >= t.margin * top.score || top.score >= t.sure) {
         return Outcome::Answer(top.entry);
     }
     if top.score >= t.suggest_min {

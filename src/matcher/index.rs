@@ -99,11 +99,10 @@ impl Index {
             for t in &seen_in_entry {
                 *entry_df.entry(*t).or_default() += 1;
             }
-            let mut answer: Vec<TermId> =
-                unit_terms(&analyzer.analyze(&entry.answer), |t| intern(t, &mut terms))
-                    .into_iter()
-                    .map(|(t, _)| t)
-                    .collect();
+            let mut answer: Vec<TermId> = unit_terms(&analyzer.analyze(&entry.answer), |t| intern(t, &mut terms))
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect();
             answer.sort_unstable();
             answer.dedup();
             answer_terms.push(answer);
@@ -131,11 +130,7 @@ impl Index {
             });
         }
         for list in &mut postings {
-            list.sort_by(|a, b| {
-                units[a.0 as usize]
-                    .norm
-                    .total_cmp(&units[b.0 as usize].norm)
-            });
+            list.sort_by(|a, b| units[a.0 as usize].norm.total_cmp(&units[b.0 as usize].norm));
         }
         let mut entry_postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); terms.len()];
         let mut entry_norms = vec![0.0f32; n];
@@ -221,10 +216,7 @@ impl Dots {
         }
         for q in query {
             let Some(t) = q.id else { continue };
-            for &(slot, w) in postings[t as usize]
-                .iter()
-                .take(signals::MAX_POSTINGS_PER_TERM)
-            {
+            for &(slot, w) in postings[t as usize].iter().take(signals::MAX_POSTINGS_PER_TERM) {
                 let value = &mut self.values[slot as usize];
                 if *value == 0.0 {
                     self.touched.push(slot);
@@ -256,12 +248,7 @@ impl Index {
     pub fn query_sequence(&self, analysis: &Analysis) -> Vec<TermId> {
         sequence(analysis)
             .enumerate()
-            .map(|(i, t)| {
-                self.terms
-                    .get(t)
-                    .copied()
-                    .unwrap_or(TermId::MAX - i as TermId)
-            })
+            .map(|(i, t)| self.terms.get(t).copied().unwrap_or(TermId::MAX - i as TermId))
             .collect()
     }
 
@@ -269,10 +256,7 @@ impl Index {
     /// one minus the word-level edit distance (strsim) over the longer length.
     #[allow(clippy::ptr_arg)] // strsim's generic_levenshtein takes `&impl IntoIterator`, which a slice is not.
     pub fn sequence_similarity(&self, entry: usize, query: &Vec<TermId>) -> f32 {
-        let (from, to) = (
-            self.entry_units[entry] as usize,
-            self.entry_units[entry + 1] as usize,
-        );
+        let (from, to) = (self.entry_units[entry] as usize, self.entry_units[entry + 1] as usize);
         self.sequences[from..to]
             .iter()
             .map(|s| {

@@ -131,31 +131,37 @@ impl Engine {
                 .iter()
                 .map(|q| (q.term.clone(), q.weight, q.id.is_some()))
                 .collect(),
-            urgent_labels: urgent_signs
-                .iter()
-                .map(|&s| engine.signs.labels[s].clone())
-                .collect(),
+            urgent_labels: urgent_signs.iter().map(|&s| engine.signs.labels[s].clone()).collect(),
             analysis,
         };
         let m = Match {
             lang: engine.lang,
             outcome,
-            urgent: urgent_signs
-                .iter()
-                .map(|&s| engine.signs.ids[s].clone())
-                .collect(),
+            urgent: urgent_signs.iter().map(|&s| engine.signs.ids[s].clone()).collect(),
             confidence,
             candidates,
         };
         (m, explanation)
     }
 
+    /// The content terms the matcher sees in a text (stems and concepts), for grouping similar questions.
+    pub fn content_terms(&self, text: &str) -> Vec<String> {
+        let engine = self.language_for(text);
+        let mut terms: Vec<String> = engine
+            .analyzer
+            .analyze(text)
+            .content()
+            .filter(|t| t.kind != crate::text::TermKind::Broader && t.kind != crate::text::TermKind::Part)
+            .map(|t| t.term.clone())
+            .collect();
+        terms.sort();
+        terms.dedup();
+        terms
+    }
+
     /// Counts for `check` and `/about`: vocabulary size and lexicon terms per language.
     pub fn lexicon_terms(&self) -> usize {
-        self.langs
-            .iter()
-            .map(|l| l.analyzer.lexicon().term_count())
-            .sum()
+        self.langs.iter().map(|l| l.analyzer.lexicon().term_count()).sum()
     }
 }
 
@@ -171,11 +177,7 @@ fn build_language(part: &LanguageCorpus) -> LanguageEngine {
                 .chain(e.keywords.iter().map(String::as_str))
                 .chain(std::iter::once(e.answer.as_str()))
         })
-        .chain(
-            part.lexicon
-                .iter()
-                .flat_map(|c| c.terms.iter().map(String::as_str)),
-        )
+        .chain(part.lexicon.iter().flat_map(|c| c.terms.iter().map(String::as_str)))
         .chain(
             part.warnings
                 .signs
@@ -207,8 +209,7 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     };
     let mix = signals::PHRASING_MIX;
     let mut best: Vec<Candidate> = index.accumulate(query, |units, entries| {
-        let mut per_entry: std::collections::HashMap<u32, Candidate> =
-            std::collections::HashMap::new();
+        let mut per_entry: std::collections::HashMap<u32, Candidate> = std::collections::HashMap::new();
         for &u in &units.touched {
             let unit = &index.units[u as usize];
             let mut sim = signals::similarity(units.values[u as usize], query_norm, unit.norm);
@@ -233,11 +234,7 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
             }
         }
         for c in per_entry.values_mut() {
-            c.profile = signals::similarity(
-                entries.values[c.entry],
-                query_norm,
-                index.entry_norms[c.entry],
-            );
+            c.profile = signals::similarity(entries.values[c.entry], query_norm, index.entry_norms[c.entry]);
             c.score = mix * c.phrasing + (1.0 - mix) * c.profile;
         }
         per_entry.into_values().collect()

@@ -40,14 +40,11 @@ impl WarningSigns {
                 // Two readings of a phrase: by its lexicon concepts ("chest pain" → @chest-pain), and by the words
                 // inside them ("chest", "pain"), so that "pain in my chest" matches too.
                 for by_parts in [false, true] {
-                    let tokens: Vec<&crate::text::Token> = analysis
-                        .content()
-                        .filter(|t| t.kind != TermKind::Broader)
-                        .collect();
+                    let tokens: Vec<&crate::text::Token> =
+                        analysis.content().filter(|t| t.kind != TermKind::Broader).collect();
                     let mut terms: Vec<String> = Vec::new();
                     for (k, t) in tokens.iter().enumerate() {
-                        let spelled_out =
-                            tokens.get(k + 1).is_some_and(|n| n.kind == TermKind::Part);
+                        let spelled_out = tokens.get(k + 1).is_some_and(|n| n.kind == TermKind::Part);
                         let keep = match t.kind {
                             TermKind::Part => by_parts,
                             TermKind::Concept => !(by_parts && spelled_out),
@@ -58,12 +55,7 @@ impl WarningSigns {
                         }
                     }
                     terms.dedup();
-                    if terms.is_empty()
-                        || signs
-                            .phrases
-                            .iter()
-                            .any(|p| p.sign == s && p.terms == terms)
-                    {
+                    if terms.is_empty() || signs.phrases.iter().any(|p| p.sign == s && p.terms == terms) {
                         continue;
                     }
                     let p = signs.phrases.len();
@@ -79,10 +71,7 @@ impl WarningSigns {
 
     /// The signs a message describes (indexes into `ids`), empty when none or when it only asks in general.
     pub fn detect(&self, analysis: &Analysis) -> Vec<usize> {
-        let content: Vec<(&str, usize)> = analysis
-            .content()
-            .map(|t| (t.term.as_str(), t.position))
-            .collect();
+        let content: Vec<(&str, usize)> = analysis.content().map(|t| (t.term.as_str(), t.position)).collect();
         let mut found: Vec<usize> = Vec::new();
         let mut checked: Vec<usize> = Vec::new();
         for (term, _) in &content {
@@ -117,9 +106,7 @@ impl WarningSigns {
             return false;
         };
         let opens_question = self.lang.question_openers().contains(first);
-        let personal = words
-            .iter()
-            .any(|w| self.lang.personal_markers().contains(w));
+        let personal = words.iter().any(|w| self.lang.personal_markers().contains(w));
         opens_question && !personal
     }
 }
@@ -127,18 +114,14 @@ impl WarningSigns {
 /// Whether every phrase term occurs among the message's content terms within a short span of words.
 fn within_window(phrase: &[String], content: &[(&str, usize)]) -> bool {
     let window = phrase.len() + WINDOW_SLACK;
-    content
-        .iter()
-        .filter(|(t, _)| *t == phrase[0])
-        .any(|(_, start)| {
-            let lo = start.saturating_sub(window);
-            let hi = start + window;
-            phrase.iter().all(|term| {
-                content
-                    .iter()
-                    .any(|(t, pos)| t == term && *pos >= lo && *pos <= hi)
-            }) && span_of(phrase, content, lo, hi) <= window
-        })
+    content.iter().filter(|(t, _)| *t == phrase[0]).any(|(_, start)| {
+        let lo = start.saturating_sub(window);
+        let hi = start + window;
+        phrase
+            .iter()
+            .all(|term| content.iter().any(|(t, pos)| t == term && *pos >= lo && *pos <= hi))
+            && span_of(phrase, content, lo, hi) <= window
+    })
 }
 
 /// The narrowest span holding all phrase terms within [lo, hi].

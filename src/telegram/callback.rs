@@ -26,10 +26,7 @@ impl Callback {
             Callback::MenuAnswer(id) => format!("q:{id}"),
             Callback::Vote { id, up } => format!("v:{}:{id}", if *up { '+' } else { '-' }),
         };
-        debug_assert!(
-            data.len() <= MAX_CALLBACK_BYTES,
-            "callback data too long: {data}"
-        );
+        debug_assert!(data.len() <= MAX_CALLBACK_BYTES, "callback data too long: {data}");
         data
     }
 
@@ -47,10 +44,7 @@ impl Callback {
                     "-" => false,
                     _ => return None,
                 };
-                (!id.is_empty()).then(|| Callback::Vote {
-                    id: id.to_string(),
-                    up,
-                })
+                (!id.is_empty()).then(|| Callback::Vote { id: id.to_string(), up })
             }
             _ => None,
         }

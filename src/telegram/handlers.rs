@@ -61,8 +61,7 @@ pub async fn on_command(msg: Message, app: Arc<App>, cmd: Command) -> HandlerRes
             let payload = payload.trim();
             if !payload.is_empty() {
                 if let Some((part, entry)) = engine.corpus().find(payload) {
-                    return send_reply(&app, to, &reply::entry_reply(part, entry), Some(msg.id))
-                        .await;
+                    return send_reply(&app, to, &reply::entry_reply(part, entry), Some(msg.id)).await;
                 }
             }
             let mut html = t.welcome.to_string();
@@ -79,12 +78,7 @@ pub async fn on_command(msg: Message, app: Arc<App>, cmd: Command) -> HandlerRes
         Command::Privacy => send_plain(&app, to, t.privacy).await?,
         Command::About => {
             let part = &engine.corpus().parts[0];
-            let latest = part
-                .entries
-                .iter()
-                .map(|e| e.reviewed.as_str())
-                .max()
-                .unwrap_or("");
+            let latest = part.entries.iter().map(|e| e.reviewed.as_str()).max().unwrap_or("");
             let html = format!(
                 "{}\n\n• Entries: {}\n• Last reviewed: {}\n• Version: {}",
                 t.about,
@@ -117,9 +111,9 @@ pub async fn on_admin_command(msg: Message, app: Arc<App>, cmd: AdminCommand) ->
     let text = match cmd {
         AdminCommand::Reload => match tokio::task::spawn_blocking(move || hooks.reload()).await? {
             Ok(summary) => format!("✅ Reloaded: {summary}"),
-            Err(problems) => format!(
-                "❌ The FAQ was NOT reloaded; the previous version is still served.\n\n{problems}"
-            ),
+            Err(problems) => {
+                format!("❌ The FAQ was NOT reloaded; the previous version is still served.\n\n{problems}")
+            }
         },
         AdminCommand::Unanswered => tokio::task::spawn_blocking(move || hooks.unanswered()).await?,
         AdminCommand::Stats => tokio::task::spawn_blocking(move || hooks.stats()).await?,
@@ -220,9 +214,7 @@ pub async fn on_callback(q: CallbackQuery, app: Arc<App>) -> HandlerResult {
         Callback::Answer(id) => {
             app.sender.answer_callback(q.id.clone(), None).await?;
             match engine.corpus().find(&id) {
-                Some((part, entry)) => {
-                    send_reply(&app, to, &reply::entry_reply(part, entry), None).await?
-                }
+                Some((part, entry)) => send_reply(&app, to, &reply::entry_reply(part, entry), None).await?,
                 None => send_plain(&app, to, t.gone).await?,
             }
         }
@@ -254,9 +246,7 @@ pub async fn on_callback(q: CallbackQuery, app: Arc<App>) -> HandlerResult {
                 entry: id,
                 up,
             });
-            app.sender
-                .answer_callback(q.id.clone(), Some(t.vote_thanks))
-                .await?;
+            app.sender.answer_callback(q.id.clone(), Some(t.vote_thanks)).await?;
             // One vote per answer: the thumbs go, other buttons stay.
             if let Some(markup) = msg.reply_markup() {
                 let rows: Vec<Vec<InlineKeyboardButton>> = markup
@@ -296,13 +286,7 @@ fn is_vote_button(b: &InlineKeyboardButton) -> bool {
 }
 
 /// Shows an entry inside the menu message, with Back to its group; falls back to new messages when too long.
-async fn show_in_menu(
-    app: &App,
-    engine: &Engine,
-    to: Target,
-    message: MessageId,
-    id: &str,
-) -> HandlerResult {
+async fn show_in_menu(app: &App, engine: &Engine, to: Target, message: MessageId, id: &str) -> HandlerResult {
     let Some((part, entry)) = engine.corpus().find(id) else {
         return send_plain(app, to, texts(engine.corpus().parts[0].lang).gone).await;
     };
@@ -315,11 +299,7 @@ async fn show_in_menu(
     let mut messages = render::body_messages(&reply, true);
     if messages.len() == 1 {
         let mut out = messages.remove(0);
-        let mut rows = out
-            .keyboard
-            .take()
-            .map(|k| k.inline_keyboard)
-            .unwrap_or_default();
+        let mut rows = out.keyboard.take().map(|k| k.inline_keyboard).unwrap_or_default();
         rows.push(vec![InlineKeyboardButton::callback(
             render::back_label(part.lang),
             Callback::Group(group).encode(),
@@ -368,12 +348,7 @@ fn group_view(engine: &Engine, g: usize) -> Option<Outgoing> {
 
 /// Sends a reply: the urgent notice first in a message of its own, then the body (split if needed); the first
 /// message answers the patient's message.
-async fn send_reply(
-    app: &App,
-    to: Target,
-    reply: &Reply,
-    reply_to: Option<MessageId>,
-) -> HandlerResult {
+async fn send_reply(app: &App, to: Target, reply: &Reply, reply_to: Option<MessageId>) -> HandlerResult {
     let mut reply_to = reply_to;
     if let Some(urgent) = &reply.urgent {
         let out = Outgoing {
@@ -406,16 +381,7 @@ async fn send_plain(app: &App, to: Target, html: &str) -> HandlerResult {
 async fn send_long_plain(app: &App, to: Target, text: &str) -> HandlerResult {
     let blocks: Vec<String> = text.split("\n\n").map(render::escape).collect();
     for html in render::pack(&blocks) {
-        app.sender
-            .send(
-                to,
-                &Outgoing {
-                    html,
-                    keyboard: None,
-                },
-                None,
-            )
-            .await?;
+        app.sender.send(to, &Outgoing { html, keyboard: None }, None).await?;
     }
     Ok(())
 }
@@ -426,9 +392,7 @@ pub fn strip_mention(text: &str, username: &str) -> String {
     let lower = text.to_lowercase();
     match lower.find(&mention) {
         Some(i)
-            if lower.is_char_boundary(i)
-                && text.is_char_boundary(i)
-                && text.is_char_boundary(i + mention.len()) =>
+            if lower.is_char_boundary(i) && text.is_char_boundary(i) && text.is_char_boundary(i + mention.len()) =>
         {
             format!("{} {}", &text[..i], &text[i + mention.len()..])
                 .trim()

@@ -151,10 +151,7 @@ impl FloodGuard {
         if users.len() > 50_000 {
             users.retain(|_, (tat, _)| *tat > now);
         }
-        let (tat, notified) = users
-            .get(&user)
-            .copied()
-            .map_or((None, false), |(t, n)| (Some(t), n));
+        let (tat, notified) = users.get(&user).copied().map_or((None, false), |(t, n)| (Some(t), n));
         let (allowed, next) = self.rate.slot(tat, now);
         if allowed <= now {
             // A user whose schedule has fully caught up gets a fresh notice if they flood again later.
@@ -189,11 +186,7 @@ mod tests {
             wait > Duration::from_millis(900) && wait <= Duration::from_secs(1),
             "{wait:?}"
         );
-        assert_eq!(
-            l.reserve(2, false),
-            Duration::ZERO,
-            "another chat is not slowed"
-        );
+        assert_eq!(l.reserve(2, false), Duration::ZERO, "another chat is not slowed");
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub async fn run(
     metrics: Arc<Metrics>,
     events: Option<mpsc::Sender<Event>>,
     hooks: Option<Arc<dyn AdminHooks>>,
+    notices: Option<mpsc::UnboundedReceiver<String>>,
 ) -> Result<(), String> {
     let client = teloxide::net::default_reqwest_settings()
         .build()
@@ -62,27 +63,19 @@ pub async fn run(
         bot = bot.set_api_url(url);
     }
     let sender = Sender::new(bot.clone(), options.limits, options.retry, metrics.clone());
-    let me = sender
-        .deliver(None, bot.get_me())
-        .await
-        .map_err(|e| match e {
-            RequestError::Api(ApiError::InvalidToken) => {
-                "Telegram rejected the token: check TELOXIDE_TOKEN (it comes from @BotFather)"
-                    .to_string()
-            }
-            e => format!("cannot reach Telegram to start: {e}"),
-        })?;
+    let me = sender.deliver(None, bot.get_me()).await.map_err(|e| match e {
+        RequestError::Api(ApiError::InvalidToken) => {
+            "Telegram rejected the token: check TELOXIDE_TOKEN (it comes from @BotFather)".to_string()
+        }
+        e => format!("cannot reach Telegram to start: {e}"),
+    })?;
     log::info!("connected to Telegram as @{}", me.username());
     announce(&sender, &options.settings).await;
 
-    let app = Arc::new(App::new(
-        live,
-        sender,
-        options.settings,
-        metrics.clone(),
-        events,
-        hooks,
-    ));
+    let app = Arc::new(App::new(live, sender, options.settings, metrics.clone(), events, hooks));
+    if let Some(notices) = notices {
+        tokio::spawn(forward_notices(app.clone(), notices));
+    }
     let malformed_app = app.clone();
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema::schema())
         .dependencies(dptree::deps![app.clone()])
@@ -97,9 +90,7 @@ pub async fn run(
                 }
             }
         })
-        .error_handler(LoggingErrorHandler::with_custom_text(
-            "a reply could not be sent",
-        ))
+        .error_handler(LoggingErrorHandler::with_custom_text("a reply could not be sent"))
         .build();
 
     let token = dispatcher.shutdown_token();
@@ -131,9 +122,7 @@ pub async fn run(
                 inner: listener,
                 metrics: metrics.clone(),
             };
-            dispatcher
-                .try_dispatch_with_listener(listener, listener_errors)
-                .await
+            dispatcher.try_dispatch_with_listener(listener, listener_errors).await
         }
         None => {
             // Polling takes over from any webhook left from an earlier run.
@@ -145,9 +134,7 @@ pub async fn run(
                 inner: listener,
                 metrics: metrics.clone(),
             };
-            dispatcher
-                .try_dispatch_with_listener(listener, listener_errors)
-                .await
+            dispatcher.try_dispatch_with_listener(listener, listener_errors).await
         }
     };
     result.map_err(|e| format!("cannot start receiving updates: {e}"))?;
@@ -211,6 +198,28 @@ async fn announce(sender: &Sender, settings: &BotSettings) {
         });
         if let Err(e) = sender.deliver(None, r).await {
             log::debug!("could not set the admin command list for one admin: {e}");
+        }
+    }
+}
+
+/// Sends operational notices (a refused reload) to every admin.
+async fn forward_notices(app: Arc<App>, mut notices: mpsc::UnboundedReceiver<String>) {
+    while let Some(text) = notices.recv().await {
+        for admin in &app.settings.admins {
+            let to = send::Target {
+                chat: ChatId(*admin as i64),
+                is_group: false,
+            };
+            let blocks: Vec<String> = text.split("\n\n").map(render::escape).collect();
+            for html in render::pack(&blocks) {
+                if let Err(e) = app
+                    .sender
+                    .send(to, &render::Outgoing { html, keyboard: None }, None)
+                    .await
+                {
+                    log::warn!("could not notify an admin: {e}");
+                }
+            }
         }
     }
 }

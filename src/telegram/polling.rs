@@ -23,11 +23,7 @@ pub struct PollState {
     allowed: Option<Vec<AllowedUpdate>>,
 }
 
-pub fn listener(
-    bot: Bot,
-    timeout: Duration,
-    metrics: Arc<Metrics>,
-) -> impl UpdateListener<Err = RequestError> {
+pub fn listener(bot: Bot, timeout: Duration, metrics: Arc<Metrics>) -> impl UpdateListener<Err = RequestError> {
     let (token, flag) = mk_stop_token();
     let state = PollState {
         bot,
@@ -41,11 +37,7 @@ pub fn listener(
         state,
         stream,
         |s: &mut PollState| s.token.clone(),
-        Some(
-            |s: &mut PollState, hint: &mut dyn Iterator<Item = AllowedUpdate>| {
-                s.allowed = Some(hint.collect())
-            },
-        ),
+        Some(|s: &mut PollState, hint: &mut dyn Iterator<Item = AllowedUpdate>| s.allowed = Some(hint.collect())),
     )
 }
 

@@ -83,10 +83,7 @@ pub fn body_messages(reply: &Reply, with_feedback: bool) -> Vec<Outgoing> {
     blocks.push(format!("<i>{}</i>", escape(reply.reminder)));
     let mut messages: Vec<Outgoing> = pack(&blocks)
         .into_iter()
-        .map(|html| Outgoing {
-            html,
-            keyboard: None,
-        })
+        .map(|html| Outgoing { html, keyboard: None })
         .collect();
     if let Some(last) = messages.last_mut()
         && !rows.is_empty()
@@ -110,11 +107,7 @@ pub fn answer_blocks(a: &AnswerView) -> Vec<String> {
     }
     let mut sources = format!("<b>{}</b>", escape(a.sources_heading));
     for s in &a.sources {
-        sources.push_str(&format!(
-            "\n• <a href=\"{}\">{}</a>",
-            escape(&s.url),
-            escape(&s.title)
-        ));
+        sources.push_str(&format!("\n• <a href=\"{}\">{}</a>", escape(&s.url), escape(&s.title)));
     }
     blocks.push(sources);
     blocks
@@ -153,10 +146,7 @@ pub fn feedback_row(id: &str) -> Vec<InlineKeyboardButton> {
     ]
 }
 
-pub fn choice_rows(
-    choices: &[Choice],
-    make: impl Fn(String) -> Callback,
-) -> Vec<Vec<InlineKeyboardButton>> {
+pub fn choice_rows(choices: &[Choice], make: impl Fn(String) -> Callback) -> Vec<Vec<InlineKeyboardButton>> {
     choices
         .iter()
         .map(|c| {
@@ -244,9 +234,7 @@ mod tests {
 
     #[test]
     fn long_text_splits_at_block_boundaries_within_the_limit() {
-        let blocks: Vec<String> = (0..10)
-            .map(|i| format!("<b>{i}</b> {}", "word ".repeat(180)))
-            .collect();
+        let blocks: Vec<String> = (0..10).map(|i| format!("<b>{i}</b> {}", "word ".repeat(180))).collect();
         let messages = pack(&blocks);
         assert!(messages.len() > 1);
         for m in &messages {

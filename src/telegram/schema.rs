@@ -32,9 +32,7 @@ fn messages() -> UpdateHandler<Error> {
                 .endpoint(handlers::on_unknown_command),
         )
         .branch(dptree::filter(|msg: Message| msg.text().is_some()).endpoint(handlers::on_text))
-        .branch(
-            dptree::filter(|msg: Message| is_user_content(&msg)).endpoint(handlers::on_not_text),
-        )
+        .branch(dptree::filter(|msg: Message| is_user_content(&msg)).endpoint(handlers::on_not_text))
 }
 
 /// Something a person sent (photo, voice, sticker, file…), as opposed to service messages such as "X joined".

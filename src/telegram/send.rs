@@ -57,12 +57,7 @@ impl Sender {
         }
     }
 
-    pub async fn send(
-        &self,
-        to: Target,
-        out: &Outgoing,
-        reply_to: Option<MessageId>,
-    ) -> Result<Message, RequestError> {
+    pub async fn send(&self, to: Target, out: &Outgoing, reply_to: Option<MessageId>) -> Result<Message, RequestError> {
         let mut req = self
             .bot
             .send_message(to.chat, out.html.clone())
@@ -80,12 +75,7 @@ impl Sender {
         self.deliver(Some(to), req).await
     }
 
-    pub async fn edit(
-        &self,
-        to: Target,
-        message: MessageId,
-        out: &Outgoing,
-    ) -> Result<(), RequestError> {
+    pub async fn edit(&self, to: Target, message: MessageId, out: &Outgoing) -> Result<(), RequestError> {
         let mut req = self
             .bot
             .edit_message_text(to.chat, message, out.html.clone())
@@ -156,15 +146,11 @@ impl Sender {
                     let Some(pause) = pause else {
                         if transient(&e).is_some() {
                             Metrics::inc(&self.metrics.replies_lost);
-                            log::error!(
-                                "a Telegram request failed {attempt} times, giving up: {e}"
-                            );
+                            log::error!("a Telegram request failed {attempt} times, giving up: {e}");
                         }
                         return Err(e);
                     };
-                    log::warn!(
-                        "a Telegram request failed (attempt {attempt}), retrying in {pause:?}: {e}"
-                    );
+                    log::warn!("a Telegram request failed (attempt {attempt}), retrying in {pause:?}: {e}");
                     Metrics::inc(&self.metrics.telegram_retries);
                     tokio::time::sleep(pause).await;
                     backoff = (backoff * 2).min(self.policy.max_backoff);
@@ -190,9 +176,7 @@ fn no_preview() -> LinkPreviewOptions {
 pub fn transient(e: &RequestError) -> Option<Option<Duration>> {
     match e {
         RequestError::RetryAfter(s) => Some(Some(s.duration())),
-        RequestError::Network(_) | RequestError::InvalidJson { .. } | RequestError::Io(_) => {
-            Some(None)
-        }
+        RequestError::Network(_) | RequestError::InvalidJson { .. } | RequestError::Io(_) => Some(None),
         RequestError::Api(ApiError::Unknown(text)) if is_server_error(text) => Some(None),
         _ => None,
     }

@@ -41,6 +41,9 @@ where
     fn as_stream(&'a mut self) -> Self::Stream {
         let metrics = self.metrics.clone();
         Box::pin(self.inner.as_stream().filter(move |item| {
+            if item.is_ok() {
+                metrics.touch_poll();
+            }
             let keep = match item {
                 Ok(update) if matches!(update.kind, UpdateKind::Error(_)) => {
                     Metrics::inc(&metrics.malformed_updates);

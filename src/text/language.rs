@@ -44,8 +44,7 @@ impl Language {
     /// General words of the language (SCOWL, see `words/COPYING-SCOWL`): a real word the corpus does not use is
     /// left as it is, never "corrected" into a corpus word ("prime" must not become "price").
     pub fn dictionary(self) -> &'static std::collections::HashSet<&'static str> {
-        static EN_WORDS: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
-            std::sync::OnceLock::new();
+        static EN_WORDS: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
         match self {
             Language::En => EN_WORDS.get_or_init(|| include_str!("words/en.txt").lines().collect()),
         }
@@ -68,14 +67,9 @@ impl Language {
                 ("can", "t") | ("cannot", "") => Some(&["can", "not"]),
                 ("won", "t") => Some(&["will", "not"]),
                 ("shan", "t") => Some(&["shall", "not"]),
-                (s, "t") if s.ends_with('n') => {
-                    EN_NT.iter().find(|(w, _)| *w == s).map(|(_, parts)| *parts)
-                }
+                (s, "t") if s.ends_with('n') => EN_NT.iter().find(|(w, _)| *w == s).map(|(_, parts)| *parts),
                 // Typed without the apostrophe: "dont", "didnt", "cant", "whats".
-                (s, "") => EN_NO_APOSTROPHE
-                    .iter()
-                    .find(|(w, _)| *w == s)
-                    .map(|(_, parts)| *parts),
+                (s, "") => EN_NO_APOSTROPHE.iter().find(|(w, _)| *w == s).map(|(_, parts)| *parts),
                 _ => None,
             },
         }
@@ -91,8 +85,8 @@ impl Language {
     pub fn question_openers(self) -> &'static [&'static str] {
         match self {
             Language::En => &[
-                "can", "could", "does", "do", "is", "are", "will", "would", "what", "which", "how",
-                "why", "when", "should", "might", "may", "list", "tell", "explain",
+                "can", "could", "does", "do", "is", "are", "will", "would", "what", "which", "how", "why", "when",
+                "should", "might", "may", "list", "tell", "explain",
             ],
         }
     }

@@ -23,11 +23,7 @@ pub struct Lexicon {
 
 impl Lexicon {
     pub fn build(concepts: &[Concept], stems: impl Fn(&str) -> Vec<String>) -> Self {
-        let index: HashMap<&str, usize> = concepts
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id.as_str(), i))
-            .collect();
+        let index: HashMap<&str, usize> = concepts.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
         let mut lexicon = Lexicon::default();
         for (i, concept) in concepts.iter().enumerate() {
             lexicon.concepts.push(LexiconConcept {
@@ -39,11 +35,7 @@ impl Lexicon {
             for term in &concept.terms {
                 let term_stems = stems(term);
                 if let Some(first) = term_stems.first() {
-                    lexicon
-                        .by_first
-                        .entry(first.clone())
-                        .or_default()
-                        .push((term_stems, i));
+                    lexicon.by_first.entry(first.clone()).or_default().push((term_stems, i));
                 }
             }
         }

@@ -93,8 +93,7 @@ impl Analyzer {
 
     /// Turns on typo correction towards the given vocabulary (the words the corpus uses).
     pub fn with_speller<'a>(mut self, vocabulary: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut speller =
-            Speller::new(self.lang.min_correctable_len()).with_dictionary(self.lang.dictionary());
+        let mut speller = Speller::new(self.lang.min_correctable_len()).with_dictionary(self.lang.dictionary());
         for text in vocabulary {
             for word in tokenize(&fold(text), self.lang) {
                 let stem = self.stem(&word);
@@ -125,10 +124,7 @@ impl Analyzer {
     }
 
     fn stems(&self, text: &str) -> Vec<String> {
-        tokenize(&fold(text), self.lang)
-            .iter()
-            .map(|w| self.stem(w))
-            .collect()
+        tokenize(&fold(text), self.lang).iter().map(|w| self.stem(w)).collect()
     }
 
     /// A key under which two phrasings that read the same compare equal ("What is IO?" = "what is io").
@@ -138,12 +134,7 @@ impl Analyzer {
 
     /// A space typed one letter off ("melanom atreatment") or an extra one ("immuno therapy") leaves words
     /// the corpus does not know; when moving or removing that space gives known words, it is mended.
-    fn mend_slipped_spaces(
-        &self,
-        speller: &Speller,
-        words: &mut Vec<String>,
-        corrections: &mut Vec<(String, String)>,
-    ) {
+    fn mend_slipped_spaces(&self, speller: &Speller, words: &mut Vec<String>, corrections: &mut Vec<(String, String)>) {
         let known = |w: &str| speller.knows(w, &self.stem(w));
         let mut i = 0;
         while i + 1 < words.len() {
@@ -200,11 +191,7 @@ impl Analyzer {
         }
         let stems: Vec<String> = words.iter().map(|w| self.stem(w)).collect();
         let garbled: Vec<bool> = match &self.speller {
-            Some(speller) => words
-                .iter()
-                .zip(&stems)
-                .map(|(w, s)| !speller.knows(w, s))
-                .collect(),
+            Some(speller) => words.iter().zip(&stems).map(|(w, s)| !speller.knows(w, s)).collect(),
             None => vec![false; words.len()],
         };
         let mut tokens = Vec::with_capacity(stems.len() + 4);

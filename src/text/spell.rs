@@ -106,16 +106,10 @@ impl Speller {
                 let candidate = self.list[id as usize].as_str();
                 let distance = strsim::osa_distance(word, candidate);
                 // Both words must allow the distance: a long typo must not land on a short word.
-                if distance == 0
-                    || distance > limit.min(max_distance(candidate.chars().count(), self.min_len))
-                {
+                if distance == 0 || distance > limit.min(max_distance(candidate.chars().count(), self.min_len)) {
                     continue;
                 }
-                let key = (
-                    distance,
-                    std::cmp::Reverse(self.words[candidate]),
-                    candidate,
-                );
+                let key = (distance, std::cmp::Reverse(self.words[candidate]), candidate);
                 if best.is_none_or(|b| key < b) {
                     best = Some(key);
                 }
@@ -193,13 +187,7 @@ mod tests {
 
     #[test]
     fn common_misspellings_find_their_word() {
-        let s = speller(&[
-            "diarrhea",
-            "immunotherapy",
-            "pembrolizumab",
-            "effects",
-            "nausea",
-        ]);
+        let s = speller(&["diarrhea", "immunotherapy", "pembrolizumab", "effects", "nausea"]);
         assert_eq!(s.correct("diarhea"), Some("diarrhea"));
         assert_eq!(s.correct("immunotheraphy"), Some("immunotherapy"));
         assert_eq!(s.correct("pembrolizamab"), Some("pembrolizumab"));

@@ -13,9 +13,7 @@ pub fn faq_dir() -> PathBuf {
 }
 
 pub fn eval_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/eval")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval").join(name)
 }
 
 /// The engine over the shipped `faq/`, built once per test binary.
@@ -25,11 +23,7 @@ pub fn engine() -> &'static Engine {
         let loaded = immunofaq::corpus::load(&faq_dir()).unwrap_or_else(|problems| {
             panic!(
                 "the shipped FAQ must load:\n{}",
-                problems
-                    .iter()
-                    .map(|p| p.to_string())
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n")
             )
         });
         Engine::new(loaded.corpus)

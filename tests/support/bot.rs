@@ -17,8 +17,7 @@ impl BotProcess {
     /// Starts the bot and waits until it has announced its commands (it is then polling).
     pub async fn start(fake: &FakeTelegram, args: &[&str]) -> BotProcess {
         let bot = Self::spawn(fake, args, &[]);
-        fake.wait_for("setMyCommands", None, 1, Duration::from_secs(20))
-            .await;
+        fake.wait_for("setMyCommands", None, 1, Duration::from_secs(20)).await;
         bot
     }
 
@@ -28,11 +27,16 @@ impl BotProcess {
         let out = std::fs::File::create(&log).unwrap();
         let db = dir.path().join("stats.db");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_immunofaq"));
-        cmd.arg("serve")
-            .arg("--db")
-            .arg(&db)
-            .args(["--poll-timeout", "1", "--no-watch"])
-            .args(args)
+        cmd.arg("serve").args(["--poll-timeout", "1"]);
+        if !args.contains(&"--db") {
+            cmd.arg("--db").arg(&db);
+        }
+        // Tests that need the file watcher ask for it with "--watch"; the others keep the machine quiet.
+        let wants_watch = args.contains(&"--watch");
+        if !wants_watch {
+            cmd.arg("--no-watch");
+        }
+        cmd.args(args.iter().filter(|a| **a != "--watch"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env("TELOXIDE_TOKEN", "123456:TEST-TOKEN")
             .env("TELOXIDE_API_URL", fake.api_url())
@@ -71,10 +75,7 @@ impl BotProcess {
                 return status.code();
             }
             if std::time::Instant::now() > deadline {
-                panic!(
-                    "the bot did not exit within {within:?}; log:\n{}",
-                    self.logs()
-                );
+                panic!("the bot did not exit within {within:?}; log:\n{}", self.logs());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

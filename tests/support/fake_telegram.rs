@@ -102,8 +102,7 @@ impl FakeTelegram {
             let mut s = self.state.lock().unwrap();
             let id = s.next_update;
             s.next_update += 1;
-            s.updates
-                .push_back((id, json!({ "update_id": id, kind: payload })));
+            s.updates.push_back((id, json!({ "update_id": id, kind: payload })));
             s.queued_at.insert(id, Instant::now());
             id
         };
@@ -158,22 +157,14 @@ impl FakeTelegram {
     }
 
     /// Waits until `count` calls of `method` to `chat` (any chat when None) were made, or panics after `within`.
-    pub async fn wait_for(
-        &self,
-        method: &str,
-        chat: Option<i64>,
-        count: usize,
-        within: Duration,
-    ) -> Vec<Call> {
+    pub async fn wait_for(&self, method: &str, chat: Option<i64>, count: usize, within: Duration) -> Vec<Call> {
         let deadline = Instant::now() + within;
         loop {
             let notified = self.calls_changed.notified();
             let found: Vec<Call> = self
                 .calls()
                 .into_iter()
-                .filter(|c| {
-                    c.method == method && chat.is_none_or(|id| chat_of(&c.body) == Some(id))
-                })
+                .filter(|c| c.method == method && chat.is_none_or(|id| chat_of(&c.body) == Some(id)))
                 .collect();
             if found.len() >= count {
                 return found;
@@ -245,9 +236,7 @@ impl FakeTelegram {
                 if status == 200 { "OK" } else { "Error" },
                 text.len()
             );
-            if stream.write_all(head.as_bytes()).await.is_err()
-                || stream.write_all(text.as_bytes()).await.is_err()
-            {
+            if stream.write_all(head.as_bytes()).await.is_err() || stream.write_all(text.as_bytes()).await.is_err() {
                 return;
             }
         }
@@ -285,12 +274,7 @@ impl FakeTelegram {
                 } else {
                     private_chat(chat_id)
                 };
-                let mut message = message_json(
-                    mid,
-                    chat,
-                    BOT_ID,
-                    json!({"text": body["text"].as_str().unwrap_or("")}),
-                );
+                let mut message = message_json(mid, chat, BOT_ID, json!({"text": body["text"].as_str().unwrap_or("")}));
                 message["from"]["is_bot"] = json!(true);
                 if let Some(markup) = body.get("reply_markup") {
                     message["reply_markup"] = markup.clone();
@@ -318,13 +302,7 @@ impl FakeTelegram {
                 let mut s = self.state.lock().unwrap();
                 s.updates.retain(|(id, _)| *id >= offset);
                 if !s.updates.is_empty() {
-                    return Value::Array(
-                        s.updates
-                            .iter()
-                            .take(limit)
-                            .map(|(_, u)| u.clone())
-                            .collect(),
-                    );
+                    return Value::Array(s.updates.iter().take(limit).map(|(_, u)| u.clone()).collect());
                 }
             }
             let left = deadline.saturating_duration_since(Instant::now());
@@ -402,8 +380,7 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<(S
         }
         buffer.extend_from_slice(&chunk[..n]);
     }
-    let body: Value =
-        serde_json::from_slice(&buffer[header_end..header_end + length]).unwrap_or(Value::Null);
+    let body: Value = serde_json::from_slice(&buffer[header_end..header_end + length]).unwrap_or(Value::Null);
     buffer.drain(..header_end + length);
     // Method names are case-insensitive; teloxide writes them as "SendMessage".
     let name = path.rsplit('/').next()?;

@@ -27,15 +27,12 @@ pub fn check(html: &str) -> Result<(), String> {
         let (before, tail) = rest.split_at(i);
         let _ = before;
         if tail.starts_with('&') {
-            let end = tail.find(';').ok_or_else(|| {
-                format!("unterminated entity at {:?}", &tail[..tail.len().min(12)])
-            })?;
+            let end = tail
+                .find(';')
+                .ok_or_else(|| format!("unterminated entity at {:?}", &tail[..tail.len().min(12)]))?;
             let entity = &tail[..=end];
             let ok = matches!(entity, "&lt;" | "&gt;" | "&amp;" | "&quot;")
-                || (entity.starts_with("&#")
-                    && entity[2..end]
-                        .chars()
-                        .all(|c| c.is_ascii_hexdigit() || c == 'x'));
+                || (entity.starts_with("&#") && entity[2..end].chars().all(|c| c.is_ascii_hexdigit() || c == 'x'));
             if !ok {
                 return Err(format!("bad entity {entity}"));
             }

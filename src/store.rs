@@ -1,0 +1,254 @@
+//! The statistics database (SQLite): aggregates per day and per entry, votes, and the scrubbed text of
+//! questions the bot could not answer. No user id, chat id or name is ever written. A writer thread takes
+//! events from a queue, so a slow, full or broken disk never delays a reply.
+
+use crate::events::Event;
+use crate::metrics::Metrics;
+use rusqlite::{Connection, OpenFlags, params};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
+
+/// Events waiting for the writer; beyond this they are dropped (and counted), never waited for.
+pub const QUEUE: usize = 10_000;
+
+#[derive(Debug)]
+pub enum StoreError {
+    /// The file exists but is not a healthy SQLite database.
+    Corrupt(String),
+    /// It could not be opened or created (permissions, missing disk).
+    Unavailable(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Corrupt(m) | StoreError::Unavailable(m) => f.write_str(m),
+        }
+    }
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// One stored unanswered question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unanswered {
+    pub day: String,
+    pub text: String,
+    pub outcome: String,
+    pub candidates: Vec<String>,
+}
+
+/// Per-entry counters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryStats {
+    pub entry: String,
+    pub asked: u64,
+    pub up: u64,
+    pub down: u64,
+}
+
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS unanswered (
+        id INTEGER PRIMARY KEY,
+        day TEXT NOT NULL,
+        text TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        candidates TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS unanswered_day ON unanswered(day);
+    CREATE TABLE IF NOT EXISTS daily (
+        day TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        urgent INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (day, outcome, urgent)
+    );
+    CREATE TABLE IF NOT EXISTS entries (
+        entry TEXT PRIMARY KEY,
+        asked INTEGER NOT NULL DEFAULT 0,
+        up INTEGER NOT NULL DEFAULT 0,
+        down INTEGER NOT NULL DEFAULT 0
+    );
+";
+
+impl Store {
+    /// Opens (creating the file and its folder on first run) and checks the database.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let corrupt = |e: &dyn std::fmt::Display| {
+            StoreError::Corrupt(format!(
+                "the statistics database {} is damaged ({e}). The bot does not need it to answer: move it aside \
+                 (mv {0} {0}.damaged) and start again, and a new empty one is created; keep the damaged copy if \
+                 you want to try `sqlite3 {0}.damaged .recover`.",
+                path.display()
+            ))
+        };
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
+            .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
+        let check: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|e| corrupt(&e))?;
+        if check != "ok" {
+            return Err(corrupt(&check));
+        }
+        conn.busy_timeout(Duration::from_secs(2))
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        // WAL lets reports read while the writer writes.
+        let _: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .map_err(|e| corrupt(&e))?;
+        conn.execute_batch(SCHEMA).map_err(|e| corrupt(&e))?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// A second connection to the same file, for reports.
+    pub fn reader(&self) -> Result<Store, StoreError> {
+        Store::open(&self.path)
+    }
+
+    pub fn record(&mut self, event: &Event) -> rusqlite::Result<()> {
+        let tx = self.conn.transaction()?;
+        match event {
+            Event::Question {
+                at,
+                outcome,
+                entry,
+                urgent,
+                unanswered,
+                candidates,
+            } => {
+                let secs = unix(*at);
+                tx.execute(
+                    "INSERT INTO daily (day, outcome, urgent, count) VALUES (date(?1, 'unixepoch'), ?2, ?3, 1)
+                     ON CONFLICT (day, outcome, urgent) DO UPDATE SET count = count + 1",
+                    params![secs, outcome, *urgent as i64],
+                )?;
+                if let Some(entry) = entry {
+                    tx.execute(
+                        "INSERT INTO entries (entry, asked) VALUES (?1, 1)
+                         ON CONFLICT (entry) DO UPDATE SET asked = asked + 1",
+                        params![entry],
+                    )?;
+                }
+                if let Some(text) = unanswered {
+                    tx.execute(
+                        "INSERT INTO unanswered (day, text, outcome, candidates) VALUES (date(?1, 'unixepoch'), ?2, ?3, ?4)",
+                        params![secs, text, outcome, candidates.join(",")],
+                    )?;
+                }
+            }
+            Event::Vote { entry, up, .. } => {
+                let column = if *up { "up" } else { "down" };
+                tx.execute(
+                    &format!("INSERT INTO entries (entry, {column}) VALUES (?1, 1) ON CONFLICT (entry) DO UPDATE SET {column} = {column} + 1"),
+                    params![entry],
+                )?;
+            }
+        }
+        tx.commit()
+    }
+
+    /// Deletes unanswered questions older than `days`; returns how many.
+    pub fn purge(&mut self, days: u32, now: SystemTime) -> rusqlite::Result<usize> {
+        self.conn.execute(
+            "DELETE FROM unanswered WHERE day < date(?1, 'unixepoch', ?2)",
+            params![unix(now), format!("-{days} days")],
+        )
+    }
+
+    pub fn unanswered(&self) -> rusqlite::Result<Vec<Unanswered>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT day, text, outcome, candidates FROM unanswered ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            let candidates: String = r.get(3)?;
+            Ok(Unanswered {
+                day: r.get(0)?,
+                text: r.get(1)?,
+                outcome: r.get(2)?,
+                candidates: candidates
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            })
+        })?;
+        rows.collect()
+    }
+
+    /// (day, outcome, urgent, count) for the last `days` days, newest first.
+    pub fn daily(&self, days: u32) -> rusqlite::Result<Vec<(String, String, bool, u64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT day, outcome, urgent, count FROM daily WHERE day >= date('now', ?1) ORDER BY day DESC, outcome",
+        )?;
+        let rows = stmt.query_map(params![format!("-{days} days")], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get::<_, i64>(2)? != 0,
+                r.get::<_, i64>(3)? as u64,
+            ))
+        })?;
+        rows.collect()
+    }
+
+    pub fn entries(&self) -> rusqlite::Result<Vec<EntryStats>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT entry, asked, up, down FROM entries ORDER BY asked DESC, entry")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(EntryStats {
+                entry: r.get(0)?,
+                asked: r.get::<_, i64>(1)? as u64,
+                up: r.get::<_, i64>(2)? as u64,
+                down: r.get::<_, i64>(3)? as u64,
+            })
+        })?;
+        rows.collect()
+    }
+}
+
+fn unix(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Starts the writer thread: it records every event, purges old questions at start and once a day, and logs
+/// (never panics) when the disk refuses a write.
+pub fn spawn_writer(mut store: Store, retention_days: u32, metrics: Arc<Metrics>) -> mpsc::Sender<Event> {
+    let (tx, mut rx) = mpsc::channel::<Event>(QUEUE);
+    std::thread::Builder::new()
+        .name("stats-writer".into())
+        .spawn(move || {
+            let mut last_purge: Option<SystemTime> = None;
+            loop {
+                let due = last_purge.is_none_or(|t| t.elapsed().unwrap_or_default() > Duration::from_secs(24 * 3600));
+                if due {
+                    match store.purge(retention_days, SystemTime::now()) {
+                        Ok(n) => {
+                            log::info!("retention: deleted {n} stored question(s) older than {retention_days} days")
+                        }
+                        Err(e) => log::warn!("retention purge failed: {e}"),
+                    }
+                    last_purge = Some(SystemTime::now());
+                }
+                let Some(event) = rx.blocking_recv() else { break };
+                if let Err(e) = store.record(&event) {
+                    Metrics::inc(&metrics.store_failures);
+                    log::error!("statistics not saved (replies are unaffected): {e}");
+                }
+            }
+        })
+        .expect("the writer thread starts");
+    tx
+}
