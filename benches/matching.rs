@@ -60,9 +60,8 @@ fn grow(n: usize, dir: &Path) {
 
 /// A pronounceable made-up word, unique per entry.
 fn made_up_word(mut i: usize) -> String {
-    const SYLLABLES: [&str; 16] = [
-        "ka", "lo", "mir", "ven", "tas", "po", "ru", "zel", "bin", "dor", "fu", "gri", "hal", "jun", "nex", "qua",
-    ];
+    const SYLLABLES: [&str; 16] =
+        ["ka", "lo", "mir", "ven", "tas", "po", "ru", "zel", "bin", "dor", "fu", "gri", "hal", "jun", "nex", "qua"];
     let mut w = String::from("x");
     loop {
         w.push_str(SYLLABLES[i % 16]);
@@ -107,9 +106,7 @@ fn benches(c: &mut Criterion) {
             "corpus of {n} entries: load + index {:.2?}, resident memory {} MB (process), {} MB added by the engine",
             built,
             after.map_or("?".into(), |kb| (kb / 1024).to_string()),
-            after
-                .zip(before)
-                .map_or("?".into(), |(a, b)| (a.saturating_sub(b) / 1024).to_string())
+            after.zip(before).map_or("?".into(), |(a, b)| (a.saturating_sub(b) / 1024).to_string())
         );
         let mut k = 0;
         group.bench_with_input(BenchmarkId::from_parameter(n), &engine, |b, engine| {

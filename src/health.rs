@@ -23,10 +23,7 @@ pub struct Health {
 }
 
 pub fn router(health: Health) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .with_state(health)
+    Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(health)
 }
 
 /// Serves the endpoints until the process ends.
@@ -48,17 +45,10 @@ async fn healthz(State(h): State<Health>) -> impl IntoResponse {
         if last > 0 { last.to_string() } else { "null".into() },
         age.map_or("null".into(), |a| a.to_string())
     );
-    let code = if status == "ok" {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
+    let code = if status == "ok" { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (code, [(header::CONTENT_TYPE, "application/json")], body)
 }
 
 async fn metrics(State(h): State<Health>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        h.metrics.prometheus(),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], h.metrics.prometheus())
 }

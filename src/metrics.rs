@@ -45,8 +45,7 @@ impl Metrics {
             }
         }
         self.latency_count.fetch_add(1, Ordering::Relaxed);
-        self.latency_sum_micros
-            .fetch_add(d.as_micros() as u64, Ordering::Relaxed);
+        self.latency_sum_micros.fetch_add(d.as_micros() as u64, Ordering::Relaxed);
     }
 
     pub fn touch_contact(&self) {
@@ -77,24 +76,13 @@ impl Metrics {
                 ("{outcome=\"none\"}", get(&self.no_match)),
             ],
         );
-        counter(
-            "immunofaq_urgent_total",
-            "Questions that described a warning sign.",
-            &[("", get(&self.urgent))],
-        );
+        counter("immunofaq_urgent_total", "Questions that described a warning sign.", &[("", get(&self.urgent))]);
         counter(
             "immunofaq_votes_total",
             "Feedback votes.",
-            &[
-                ("{vote=\"up\"}", get(&self.votes_up)),
-                ("{vote=\"down\"}", get(&self.votes_down)),
-            ],
+            &[("{vote=\"up\"}", get(&self.votes_up)), ("{vote=\"down\"}", get(&self.votes_down))],
         );
-        counter(
-            "immunofaq_reloads_total",
-            "Successful corpus reloads.",
-            &[("", get(&self.reloads))],
-        );
+        counter("immunofaq_reloads_total", "Successful corpus reloads.", &[("", get(&self.reloads))]);
         counter(
             "immunofaq_reload_failures_total",
             "Reloads refused because the new corpus was invalid.",
@@ -142,19 +130,14 @@ impl Metrics {
         }
         let count = get(&self.latency_count);
         out.push_str(&format!("immunofaq_reply_seconds_bucket{{le=\"+Inf\"}} {count}\n"));
-        out.push_str(&format!(
-            "immunofaq_reply_seconds_sum {}\n",
-            get(&self.latency_sum_micros) as f64 / 1e6
-        ));
+        out.push_str(&format!("immunofaq_reply_seconds_sum {}\n", get(&self.latency_sum_micros) as f64 / 1e6));
         out.push_str(&format!("immunofaq_reply_seconds_count {count}\n"));
         out
     }
 }
 
 pub fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]
@@ -167,14 +150,8 @@ mod tests {
         m.observe_latency(Duration::from_micros(800));
         m.observe_latency(Duration::from_millis(30));
         let text = m.prometheus();
-        assert!(
-            text.contains("immunofaq_reply_seconds_bucket{le=\"0.001\"} 1\n"),
-            "{text}"
-        );
-        assert!(
-            text.contains("immunofaq_reply_seconds_bucket{le=\"0.05\"} 2\n"),
-            "{text}"
-        );
+        assert!(text.contains("immunofaq_reply_seconds_bucket{le=\"0.001\"} 1\n"), "{text}");
+        assert!(text.contains("immunofaq_reply_seconds_bucket{le=\"0.05\"} 2\n"), "{text}");
         assert!(text.contains("immunofaq_reply_seconds_count 2\n"), "{text}");
     }
 }

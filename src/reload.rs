@@ -31,13 +31,7 @@ impl Reloader {
         metrics: Arc<Metrics>,
         notices: Option<mpsc::UnboundedSender<String>>,
     ) -> Self {
-        Reloader {
-            faq,
-            live,
-            metrics,
-            notices,
-            busy: Mutex::new(()),
-        }
+        Reloader { faq, live, metrics, notices, busy: Mutex::new(()) }
     }
 
     /// Loads, validates and swaps in the FAQ; `Ok(summary)` or `Err(every problem, one per line)`.
@@ -46,11 +40,8 @@ impl Reloader {
         match crate::corpus::load(&self.faq) {
             Ok(loaded) => {
                 let engine = Engine::new(loaded.corpus);
-                let summary = format!(
-                    "{} entries, {} warning(s)",
-                    engine.corpus().entry_count(),
-                    loaded.warnings.len()
-                );
+                let summary =
+                    format!("{} entries, {} warning(s)", engine.corpus().entry_count(), loaded.warnings.len());
                 self.live.store(Arc::new(engine));
                 Metrics::inc(&self.metrics.reloads);
                 log::info!("FAQ reloaded ({why}): {summary}");

@@ -59,15 +59,8 @@ pub struct Urgent {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     Answer(AnswerView),
-    Suggest {
-        intro: &'static str,
-        choices: Vec<Choice>,
-    },
-    NoMatch {
-        text: &'static str,
-        closest_intro: &'static str,
-        choices: Vec<Choice>,
-    },
+    Suggest { intro: &'static str, choices: Vec<Choice> },
+    NoMatch { text: &'static str, closest_intro: &'static str, choices: Vec<Choice> },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -98,20 +91,13 @@ pub struct Choice {
 /// The reply to a matched question.
 pub fn compose(part: &LanguageCorpus, m: &Match, contact: Option<&str>) -> Reply {
     let words = wording(part.lang);
-    let urgent = m.is_urgent().then(|| Urgent {
-        message: part.warnings.urgent_message.clone(),
-        contact: contact.map(str::to_string),
-    });
-    let choice = |i: &usize| Choice {
-        id: part.entries[*i].id.clone(),
-        question: part.entries[*i].question.clone(),
-    };
+    let urgent = m
+        .is_urgent()
+        .then(|| Urgent { message: part.warnings.urgent_message.clone(), contact: contact.map(str::to_string) });
+    let choice = |i: &usize| Choice { id: part.entries[*i].id.clone(), question: part.entries[*i].question.clone() };
     let body = match &m.outcome {
         Outcome::Answer(i) => Body::Answer(answer_view(part, &part.entries[*i])),
-        Outcome::Suggest(ids) => Body::Suggest {
-            intro: words.suggest,
-            choices: ids.iter().map(choice).collect(),
-        },
+        Outcome::Suggest(ids) => Body::Suggest { intro: words.suggest, choices: ids.iter().map(choice).collect() },
         Outcome::NoMatch => Body::NoMatch {
             text: words.no_match,
             closest_intro: words.no_match_closest,
@@ -124,12 +110,7 @@ pub fn compose(part: &LanguageCorpus, m: &Match, contact: Option<&str>) -> Reply
                 .collect(),
         },
     };
-    Reply {
-        lang: part.lang,
-        urgent,
-        body,
-        reminder: words.reminder,
-    }
+    Reply { lang: part.lang, urgent, body, reminder: words.reminder }
 }
 
 /// The reply that shows one entry (a button tap, a deep link).
@@ -155,10 +136,7 @@ fn answer_view(part: &LanguageCorpus, entry: &Entry) -> AnswerView {
             .related
             .iter()
             .filter_map(|id| part.entry(id))
-            .map(|e| Choice {
-                id: e.id.clone(),
-                question: e.question.clone(),
-            })
+            .map(|e| Choice { id: e.id.clone(), question: e.question.clone() })
             .collect(),
     }
 }
@@ -213,11 +191,7 @@ impl Reply {
                 out.push_str(intro);
                 push_choices(&mut out, choices);
             }
-            Body::NoMatch {
-                text,
-                closest_intro,
-                choices,
-            } => {
+            Body::NoMatch { text, closest_intro, choices } => {
                 out.push_str(text);
                 if !choices.is_empty() {
                     out.push_str("\n\n");
@@ -315,10 +289,7 @@ mod tests {
         let b = blocks("Call if you have:\n- fever\n- rash");
         assert_eq!(
             b,
-            vec![
-                Block::Paragraph("Call if you have:".into()),
-                Block::Bullets(vec!["fever".into(), "rash".into()])
-            ]
+            vec![Block::Paragraph("Call if you have:".into()), Block::Bullets(vec!["fever".into(), "rash".into()])]
         );
     }
 }

@@ -36,11 +36,7 @@ pub fn group(engine: &Engine, questions: &[Unanswered]) -> Vec<Group> {
                 c.texts.push(q.text.clone());
                 c.latest = c.latest.clone().max(q.day.clone());
             }
-            None => clusters.push(Cluster {
-                terms,
-                texts: vec![q.text.clone()],
-                latest: q.day.clone(),
-            }),
+            None => clusters.push(Cluster { terms, texts: vec![q.text.clone()], latest: q.day.clone() }),
         }
     }
     let mut groups: Vec<Group> = clusters
@@ -49,16 +45,8 @@ pub fn group(engine: &Engine, questions: &[Unanswered]) -> Vec<Group> {
             let example = most_common(&c.texts);
             let m = engine.ask(&example);
             let part = engine.part(m.lang);
-            let closest = m
-                .candidates
-                .first()
-                .map(|top| (part.entries[top.entry].id.clone(), top.score));
-            Group {
-                count: c.texts.len(),
-                example,
-                latest: c.latest,
-                closest,
-            }
+            let closest = m.candidates.first().map(|top| (part.entries[top.entry].id.clone(), top.score));
+            Group { count: c.texts.len(), example, latest: c.latest, closest }
         })
         .collect();
     groups.sort_by(|a, b| b.count.cmp(&a.count).then(b.latest.cmp(&a.latest)));
@@ -102,14 +90,8 @@ pub fn unanswered_text(engine: &Engine, store: &Store) -> String {
         groups.len()
     );
     for g in groups.iter().take(ROWS) {
-        let closest = g
-            .closest
-            .as_ref()
-            .map_or("none".to_string(), |(id, s)| format!("{id} ({s:.2})"));
-        out.push_str(&format!(
-            "\n{}× \"{}\" (last {}), closest entry: {closest}",
-            g.count, g.example, g.latest
-        ));
+        let closest = g.closest.as_ref().map_or("none".to_string(), |(id, s)| format!("{id} ({s:.2})"));
+        out.push_str(&format!("\n{}× \"{}\" (last {}), closest entry: {closest}", g.count, g.example, g.latest));
     }
     out
 }
@@ -131,11 +113,7 @@ pub fn stats_text(store: &Store) -> String {
     }
     let total: u64 = daily.iter().map(|r| r.3).sum();
     let share = |n: u64| {
-        if total == 0 {
-            0.0
-        } else {
-            100.0 * n as f64 / total as f64
-        }
+        if total == 0 { 0.0 } else { 100.0 * n as f64 / total as f64 }
     };
     let count = |o: &str| daily.iter().filter(|r| r.1 == o).map(|r| r.3).sum::<u64>();
     let urgent: u64 = daily.iter().filter(|r| r.2).map(|r| r.3).sum();
@@ -152,7 +130,7 @@ pub fn stats_text(store: &Store) -> String {
     }
     out.push_str("\n\nFeedback (👍 / 👎):");
     let mut voted: Vec<_> = entries.iter().filter(|e| e.up + e.down > 0).collect();
-    voted.sort_by(|a, b| (b.up + b.down).cmp(&(a.up + a.down)));
+    voted.sort_by_key(|e| std::cmp::Reverse(e.up + e.down));
     for e in voted.iter().take(15) {
         out.push_str(&format!("\n  {}: {} / {}", e.entry, e.up, e.down));
     }

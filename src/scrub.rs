@@ -48,12 +48,7 @@ pub fn scrub(text: &str) -> String {
         }
         i += 1;
         if let Some(skip) = name_follows(&words[..i]) {
-            let taken = words[i..]
-                .iter()
-                .take(MAX_NAME_WORDS)
-                .take_while(|w| looks_like_name(w))
-                .count()
-                .max(skip);
+            let taken = words[i..].iter().take(MAX_NAME_WORDS).take_while(|w| looks_like_name(w)).count().max(skip);
             if taken > 0 {
                 out.push(NAME.to_string());
                 i += taken;
@@ -104,37 +99,22 @@ mod tests {
 
     #[test]
     fn phone_numbers_and_long_digit_runs_are_removed() {
-        assert_eq!(
-            scrub("call me on +44 20 7946 0958 please"),
-            "call me on [number] please"
-        );
+        assert_eq!(scrub("call me on +44 20 7946 0958 please"), "call me on [number] please");
         assert_eq!(scrub("my hospital number is 1234567"), "my hospital number is [number]");
         assert_eq!(scrub("2 doses in 3 weeks"), "2 doses in 3 weeks");
     }
 
     #[test]
     fn emails_links_and_handles_are_removed() {
-        assert_eq!(
-            scrub("write to jane.doe@example.org or @janedoe"),
-            "write to [email] or [handle]"
-        );
+        assert_eq!(scrub("write to jane.doe@example.org or @janedoe"), "write to [email] or [handle]");
         assert_eq!(scrub("I read https://example.org/x about it"), "I read [link] about it");
     }
 
     #[test]
     fn names_after_an_introduction_are_removed() {
-        assert_eq!(
-            scrub("Hi my name is Jane Smith and I have a rash"),
-            "Hi my name is [name] and I have a rash"
-        );
-        assert_eq!(
-            scrub("my name is jane, is keytruda safe"),
-            "my name is [name] is keytruda safe"
-        );
-        assert_eq!(
-            scrub("this is Robert, my wife is on opdivo"),
-            "this is [name] my wife is on opdivo"
-        );
+        assert_eq!(scrub("Hi my name is Jane Smith and I have a rash"), "Hi my name is [name] and I have a rash");
+        assert_eq!(scrub("my name is jane, is keytruda safe"), "my name is [name] is keytruda safe");
+        assert_eq!(scrub("this is Robert, my wife is on opdivo"), "this is [name] my wife is on opdivo");
         assert_eq!(scrub("I am worried about my rash"), "I am worried about my rash");
     }
 }

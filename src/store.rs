@@ -93,23 +93,15 @@ impl Store {
         };
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)
             .map_err(|e| StoreError::Unavailable(format!("cannot open {}: {e}", path.display())))?;
-        let check: String = conn
-            .query_row("PRAGMA quick_check", [], |r| r.get(0))
-            .map_err(|e| corrupt(&e))?;
+        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(|e| corrupt(&e))?;
         if check != "ok" {
             return Err(corrupt(&check));
         }
-        conn.busy_timeout(Duration::from_secs(2))
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        conn.busy_timeout(Duration::from_secs(2)).map_err(|e| StoreError::Unavailable(e.to_string()))?;
         // WAL lets reports read while the writer writes.
-        let _: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .map_err(|e| corrupt(&e))?;
+        let _: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(|e| corrupt(&e))?;
         conn.execute_batch(SCHEMA).map_err(|e| corrupt(&e))?;
-        Ok(Store {
-            conn,
-            path: path.to_path_buf(),
-        })
+        Ok(Store { conn, path: path.to_path_buf() })
     }
 
     /// A second connection to the same file, for reports.
@@ -120,14 +112,7 @@ impl Store {
     pub fn record(&mut self, event: &Event) -> rusqlite::Result<()> {
         let tx = self.conn.transaction()?;
         match event {
-            Event::Question {
-                at,
-                outcome,
-                entry,
-                urgent,
-                unanswered,
-                candidates,
-            } => {
+            Event::Question { at, outcome, entry, urgent, unanswered, candidates } => {
                 let secs = unix(*at);
                 tx.execute(
                     "INSERT INTO daily (day, outcome, urgent, count) VALUES (date(?1, 'unixepoch'), ?2, ?3, 1)
@@ -168,20 +153,14 @@ impl Store {
     }
 
     pub fn unanswered(&self) -> rusqlite::Result<Vec<Unanswered>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT day, text, outcome, candidates FROM unanswered ORDER BY id")?;
+        let mut stmt = self.conn.prepare("SELECT day, text, outcome, candidates FROM unanswered ORDER BY id")?;
         let rows = stmt.query_map([], |r| {
             let candidates: String = r.get(3)?;
             Ok(Unanswered {
                 day: r.get(0)?,
                 text: r.get(1)?,
                 outcome: r.get(2)?,
-                candidates: candidates
-                    .split(',')
-                    .filter(|c| !c.is_empty())
-                    .map(str::to_string)
-                    .collect(),
+                candidates: candidates.split(',').filter(|c| !c.is_empty()).map(str::to_string).collect(),
             })
         })?;
         rows.collect()
@@ -193,20 +172,13 @@ impl Store {
             "SELECT day, outcome, urgent, count FROM daily WHERE day >= date('now', ?1) ORDER BY day DESC, outcome",
         )?;
         let rows = stmt.query_map(params![format!("-{days} days")], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get::<_, i64>(2)? != 0,
-                r.get::<_, i64>(3)? as u64,
-            ))
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0, r.get::<_, i64>(3)? as u64))
         })?;
         rows.collect()
     }
 
     pub fn entries(&self) -> rusqlite::Result<Vec<EntryStats>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT entry, asked, up, down FROM entries ORDER BY asked DESC, entry")?;
+        let mut stmt = self.conn.prepare("SELECT entry, asked, up, down FROM entries ORDER BY asked DESC, entry")?;
         let rows = stmt.query_map([], |r| {
             Ok(EntryStats {
                 entry: r.get(0)?,

@@ -60,11 +60,7 @@ async fn sighup_reloads_a_valid_change_and_the_new_answer_is_served() {
     let bot = BotProcess::start(&fake, &["--faq", faq.path().to_str().unwrap(), "--no-send-limits"]).await;
     change_hair_answer(faq.path(), "Reloaded-by-sighup.");
     bot.signal("HUP");
-    assert!(
-        eventually_contains(&fake, 301, "Reloaded-by-sighup.").await,
-        "{}",
-        bot.logs()
-    );
+    assert!(eventually_contains(&fake, 301, "Reloaded-by-sighup.").await, "{}", bot.logs());
 }
 
 #[tokio::test]
@@ -72,17 +68,9 @@ async fn the_file_watcher_reloads_without_a_signal() {
     let faq = tempfile::tempdir().unwrap();
     copy_faq(faq.path());
     let fake = FakeTelegram::start().await;
-    let bot = BotProcess::start(
-        &fake,
-        &["--faq", faq.path().to_str().unwrap(), "--no-send-limits", "--watch"],
-    )
-    .await;
+    let bot = BotProcess::start(&fake, &["--faq", faq.path().to_str().unwrap(), "--no-send-limits", "--watch"]).await;
     change_hair_answer(faq.path(), "Reloaded-by-watcher.");
-    assert!(
-        eventually_contains(&fake, 307, "Reloaded-by-watcher.").await,
-        "{}",
-        bot.logs()
-    );
+    assert!(eventually_contains(&fake, 307, "Reloaded-by-watcher.").await, "{}", bot.logs());
     assert!(bot.logs().contains("FAQ reloaded (files changed)"), "{}", bot.logs());
 }
 
@@ -92,22 +80,12 @@ async fn a_broken_change_is_refused_the_old_answer_served_and_the_admin_told() {
     copy_faq(faq.path());
     let fake = FakeTelegram::start().await;
     let admin = ADMIN.to_string();
-    let bot = BotProcess::start(
-        &fake,
-        &[
-            "--faq",
-            faq.path().to_str().unwrap(),
-            "--admins",
-            &admin,
-            "--no-send-limits",
-        ],
-    )
-    .await;
+    let bot =
+        BotProcess::start(&fake, &["--faq", faq.path().to_str().unwrap(), "--admins", &admin, "--no-send-limits"])
+            .await;
     let before = ask(&fake, 302, "will my hair fall out", 1).await;
     let path = faq.path().join("en/side-effects.toml");
-    let text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replacen("alternates = [", "alternatives = [", 1);
+    let text = std::fs::read_to_string(&path).unwrap().replacen("alternates = [", "alternatives = [", 1);
     std::fs::write(&path, text).unwrap();
     bot.signal("HUP");
     let notice = fake.wait_for("sendMessage", Some(ADMIN), 1, WAIT).await.remove(0);
@@ -128,7 +106,6 @@ async fn a_half_written_file_is_refused_until_it_is_complete() {
     let fake = FakeTelegram::start().await;
     let bot = BotProcess::start(&fake, &["--faq", faq.path().to_str().unwrap(), "--no-send-limits"]).await;
     let path = faq.path().join("en/side-effects.toml");
-    let full = std::fs::read_to_string(&path).unwrap();
     change_hair_answer(faq.path(), "Complete-file-marker.");
     let changed = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, &changed[..changed.len() / 2]).unwrap();
@@ -136,14 +113,10 @@ async fn a_half_written_file_is_refused_until_it_is_complete() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let during = ask(&fake, 303, "will my hair fall out", 1).await;
     assert!(!during.contains("Complete-file-marker."));
-    assert!(full.len() > 0);
+    assert!(bot.logs().contains("refused"), "the half-written file was refused: {}", bot.logs());
     std::fs::write(&path, &changed).unwrap();
     bot.signal("HUP");
-    assert!(
-        eventually_contains(&fake, 303, "Complete-file-marker.").await,
-        "{}",
-        bot.logs()
-    );
+    assert!(eventually_contains(&fake, 303, "Complete-file-marker.").await, "{}", bot.logs());
 }
 
 #[tokio::test]
@@ -180,10 +153,7 @@ async fn unanswered_questions_are_stored_scrubbed_with_no_ids() {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert!(
-        listed.contains("[name]") && listed.contains("[number]") && listed.contains("[email]"),
-        "{listed}"
-    );
+    assert!(listed.contains("[name]") && listed.contains("[number]") && listed.contains("[email]"), "{listed}");
     bot.signal("TERM");
     bot.wait_exit(WAIT).await;
     let db = bot.dir.path().join("stats.db");
@@ -212,10 +182,7 @@ async fn unanswered_questions_are_stored_scrubbed_with_no_ids() {
         .map(Result::unwrap)
         .collect();
     let schema = schema.join("\n").to_lowercase();
-    assert!(
-        !schema.contains("user") && !schema.contains("chat"),
-        "no column for a user or chat: {schema}"
-    );
+    assert!(!schema.contains("user") && !schema.contains("chat"), "no column for a user or chat: {schema}");
 }
 
 fn http_get(port: u16, path: &str) -> (u16, String) {
@@ -228,11 +195,7 @@ fn http_get(port: u16, path: &str) -> (u16, String) {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 #[tokio::test]
@@ -244,10 +207,7 @@ async fn health_and_metrics_endpoints_report_the_service() {
     ask(&fake, 306, "will my hair fall out", 1).await;
     let (code, body) = http_get(port, "/healthz");
     assert_eq!(code, 200, "{body}");
-    assert!(
-        body.contains("\"status\":\"ok\"") && body.contains("\"corpus_loaded\":true"),
-        "{body}"
-    );
+    assert!(body.contains("\"status\":\"ok\"") && body.contains("\"corpus_loaded\":true"), "{body}");
     // The latency is recorded once Telegram has accepted the reply, a moment after the fake saw it.
     let mut body = String::new();
     for _ in 0..50 {
@@ -259,10 +219,7 @@ async fn health_and_metrics_endpoints_report_the_service() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(
-        body.contains("immunofaq_questions_total{outcome=\"answer\"} 1"),
-        "{body}"
-    );
+    assert!(body.contains("immunofaq_questions_total{outcome=\"answer\"} 1"), "{body}");
     assert!(body.contains("immunofaq_reply_seconds_count 1"), "{body}");
     assert!(body.contains("immunofaq_reload_failures_total 0"), "{body}");
 }
@@ -276,9 +233,5 @@ async fn a_damaged_database_stops_the_start_with_a_recovery_hint() {
     let mut bot = BotProcess::spawn(&fake, &["--db", db.to_str().unwrap()], &[]);
     let code = bot.wait_exit(WAIT).await;
     assert_ne!(code, Some(0));
-    assert!(
-        bot.logs().contains("damaged") && bot.logs().contains("mv "),
-        "{}",
-        bot.logs()
-    );
+    assert!(bot.logs().contains("damaged") && bot.logs().contains("mv "), "{}", bot.logs());
 }

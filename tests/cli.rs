@@ -20,10 +20,7 @@ fn ask_explain_shows_corrections_and_candidates() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("efects → effects"), "{stdout}");
     assert!(stdout.contains("candidates:"), "{stdout}");
-    assert!(
-        stdout.contains("@pembrolizumab") || stdout.contains("@keytruda"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("@pembrolizumab") || stdout.contains("@keytruda"), "{stdout}");
 }
 
 #[test]
@@ -73,22 +70,14 @@ fn eval_prints_the_figures() {
 fn eval_with_a_missing_file_fails_clearly() {
     let out = run(&["eval", "no/such/file.jsonl"], "");
     assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("cannot read no/such/file.jsonl"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("cannot read no/such/file.jsonl"), "{}", text(&out.stderr));
 }
 
 #[test]
 fn a_missing_faq_folder_fails_clearly() {
     let out = run(&["--faq", "no/such/dir", "ask", "hello"], "");
     assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("cannot read the FAQ folder"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("cannot read the FAQ folder"), "{}", text(&out.stderr));
 }
 
 #[test]

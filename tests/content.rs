@@ -8,11 +8,7 @@ use immunofaq::text::Analyzer;
 use std::collections::HashSet;
 
 fn required_topics() -> Vec<String> {
-    std::fs::read_to_string(eval_file("required_topics.txt"))
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect()
+    std::fs::read_to_string(eval_file("required_topics.txt")).unwrap().lines().map(str::to_string).collect()
 }
 
 #[test]
@@ -53,14 +49,7 @@ fn every_entry_meets_the_content_rules() {
 
 #[test]
 fn answers_give_no_dosing_advice_and_no_promises() {
-    let banned = [
-        "mg",
-        "milligram",
-        "you will be cured",
-        "guaranteed",
-        "will definitely",
-        "100% ",
-    ];
+    let banned = ["mg", "milligram", "you will be cured", "guaranteed", "will definitely", "100% "];
     for entry in &engine().corpus().parts[0].entries {
         let answer = format!(" {} ", entry.answer.to_lowercase());
         for word in banned {
@@ -86,15 +75,9 @@ fn no_dev_or_holdout_question_is_also_a_corpus_phrasing() {
         .collect();
     let mut items = immunofaq::cli::eval::read_items(&eval_file("dev.jsonl")).unwrap();
     items.extend(immunofaq::cli::eval::read_items(&eval_file("holdout.jsonl")).unwrap());
-    let shared: Vec<&str> = items
-        .iter()
-        .filter(|i| phrasings.contains(&analyzer.phrasing_key(&i.q)))
-        .map(|i| i.q.as_str())
-        .collect();
-    assert!(
-        shared.is_empty(),
-        "dev questions that are also corpus phrasings: {shared:#?}"
-    );
+    let shared: Vec<&str> =
+        items.iter().filter(|i| phrasings.contains(&analyzer.phrasing_key(&i.q))).map(|i| i.q.as_str()).collect();
+    assert!(shared.is_empty(), "dev questions that are also corpus phrasings: {shared:#?}");
 }
 
 #[test]
@@ -104,10 +87,7 @@ fn the_dev_set_has_enough_questions_per_topic_and_out_of_scope() {
     let out = items.len() - in_scope;
     assert!(in_scope >= 400 && out >= 100, "{in_scope} in scope, {out} out of scope");
     for topic in required_topics() {
-        let n = items
-            .iter()
-            .filter(|i| i.topic.as_deref() == Some(topic.as_str()))
-            .count();
+        let n = items.iter().filter(|i| i.topic.as_deref() == Some(topic.as_str())).count();
         assert!(n >= 4, "{topic} has {n} dev questions");
     }
 }

@@ -45,10 +45,7 @@ fn every_problem_is_reported_in_one_pass() {
 fn a_toml_syntax_error_names_file_and_line() {
     let body = entry_toml("a", "What is A?") + "\n[[entry]\nid = \"b\"\n";
     let (_d, p) = problems(&[("a.toml", &body)]);
-    let syntax = p
-        .iter()
-        .find(|p| p.message.starts_with("TOML syntax"))
-        .expect("syntax error reported");
+    let syntax = p.iter().find(|p| p.message.starts_with("TOML syntax")).expect("syntax error reported");
     assert_eq!(syntax.line, 10, "{syntax}");
 }
 
@@ -69,10 +66,8 @@ fn a_date_in_quotes_is_explained() {
 #[test]
 fn an_answer_too_long_for_one_telegram_message_is_refused() {
     let long = "Word ".repeat(900);
-    let body = entry_toml("a", "What is A?").replace(
-        "A short plain answer for the test corpus, long enough to read as one.",
-        &long,
-    );
+    let body = entry_toml("a", "What is A?")
+        .replace("A short plain answer for the test corpus, long enough to read as one.", &long);
     let (_d, p) = problems(&[("a.toml", &body)]);
     assert!(has(&p, "over Telegram's limit"), "{p:?}");
 }
@@ -95,10 +90,7 @@ fn check_prints_problems_and_exits_non_zero() {
     let out = run(&["check", dir.path().to_str().unwrap()], "");
     assert!(!out.status.success());
     let stdout = text(&out.stdout);
-    assert!(
-        stdout.contains("a.toml:4:1: error in `a`: unknown field `qestion`"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("a.toml:4:1: error in `a`: unknown field `qestion`"), "{stdout}");
     assert!(stdout.contains("missing field `question`"), "{stdout}");
 }
 

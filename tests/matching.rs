@@ -16,11 +16,7 @@ fn answered_id(q: &str) -> Option<String> {
 
 fn top_ids(q: &str) -> Vec<String> {
     let m = engine().ask(q);
-    m.candidates
-        .iter()
-        .take(3)
-        .map(|c| engine().part(m.lang).entries[c.entry].id.clone())
-        .collect()
+    m.candidates.iter().take(3).map(|c| engine().part(m.lang).entries[c.entry].id.clone()).collect()
 }
 
 #[test]
@@ -34,10 +30,7 @@ fn misspelled_drug_name_still_finds_its_entry() {
 
 #[test]
 fn misspelled_topic_words_still_match() {
-    assert_eq!(
-        answered_id("what is immunotheraphy").as_deref(),
-        Some("what-is-immunotherapy")
-    );
+    assert_eq!(answered_id("what is immunotheraphy").as_deref(), Some("what-is-immunotherapy"));
     assert!(top_ids("diarhea on immunotherapy what do i do").contains(&"diarrhea-colitis".to_string()));
 }
 
@@ -48,11 +41,7 @@ fn an_implied_topic_is_understood() {
 
 #[test]
 fn questions_with_nothing_to_do_with_immunotherapy_get_no_match() {
-    for q in [
-        "what's the weather like tomorrow",
-        "how many mg of cisplatin should I take",
-        "diabetes diet plan",
-    ] {
+    for q in ["what's the weather like tomorrow", "how many mg of cisplatin should I take", "diabetes diet plan"] {
         assert_eq!(engine().ask(q).outcome, Outcome::NoMatch, "{q}");
     }
 }
@@ -76,11 +65,7 @@ fn a_described_red_flag_symptom_is_urgent() {
 
 #[test]
 fn asking_about_side_effects_in_general_is_not_urgent() {
-    for q in [
-        "what are the common side effects of keytruda",
-        "can immunotherapy cause diarrhoea",
-        "what is colitis",
-    ] {
+    for q in ["what are the common side effects of keytruda", "can immunotherapy cause diarrhoea", "what is colitis"] {
         assert!(!engine().ask(q).is_urgent(), "{q} must not be urgent");
     }
 }

@@ -24,12 +24,8 @@ fn old_unanswered_questions_are_purged_and_recent_ones_kept() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("s.db")).unwrap();
     let now = SystemTime::now();
-    store
-        .record(&question(now - Duration::from_secs(100 * 86_400), "old question"))
-        .unwrap();
-    store
-        .record(&question(now - Duration::from_secs(10 * 86_400), "recent question"))
-        .unwrap();
+    store.record(&question(now - Duration::from_secs(100 * 86_400), "old question")).unwrap();
+    store.record(&question(now - Duration::from_secs(10 * 86_400), "recent question")).unwrap();
     assert_eq!(store.purge(90, now).unwrap(), 1);
     let left: Vec<String> = store.unanswered().unwrap().into_iter().map(|u| u.text).collect();
     assert_eq!(left, ["recent question"]);
@@ -80,20 +76,8 @@ fn stats_count_outcomes_entries_and_votes() {
             .unwrap();
     }
     store.record(&question(now, "weather")).unwrap();
-    store
-        .record(&Event::Vote {
-            at: now,
-            entry: "hair-loss".into(),
-            up: true,
-        })
-        .unwrap();
-    store
-        .record(&Event::Vote {
-            at: now,
-            entry: "hair-loss".into(),
-            up: false,
-        })
-        .unwrap();
+    store.record(&Event::Vote { at: now, entry: "hair-loss".into(), up: true }).unwrap();
+    store.record(&Event::Vote { at: now, entry: "hair-loss".into(), up: false }).unwrap();
     let text = report::stats_text(&store);
     assert!(text.contains("Outcomes (4 questions): answered 75%"), "{text}");
     assert!(text.contains("hair-loss: 3"), "{text}");
@@ -104,11 +88,7 @@ fn stats_count_outcomes_entries_and_votes() {
 fn a_damaged_database_is_a_clear_error_with_a_recovery_hint() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.db");
-    std::fs::write(
-        &path,
-        b"this is not a database, just text that fills the header and more".repeat(100),
-    )
-    .unwrap();
+    std::fs::write(&path, b"this is not a database, just text that fills the header and more".repeat(100)).unwrap();
     let err = Store::open(&path).err().expect("refused").to_string();
     assert!(err.contains("damaged") && err.contains("mv "), "{err}");
 }

@@ -59,52 +59,22 @@ pub fn explain_text(engine: &Engine, m: &Match, e: &Explanation) -> String {
     let mut out = String::new();
     out.push_str(&format!("language: {}\n", m.lang.code()));
     out.push_str(&format!("folded: {}\n", e.analysis.folded));
-    let corrections: Vec<String> = e
-        .analysis
-        .corrections
-        .iter()
-        .map(|(a, b)| format!("{a} → {b}"))
-        .collect();
+    let corrections: Vec<String> = e.analysis.corrections.iter().map(|(a, b)| format!("{a} → {b}")).collect();
     out.push_str(&format!(
         "corrections: {}\n",
-        if corrections.is_empty() {
-            "none".into()
-        } else {
-            corrections.join(", ")
-        }
+        if corrections.is_empty() { "none".into() } else { corrections.join(", ") }
     ));
-    let tokens: Vec<String> = e
-        .analysis
-        .tokens
-        .iter()
-        .map(|t| {
-            if t.stop {
-                format!("({})", t.term)
-            } else {
-                t.term.clone()
-            }
-        })
-        .collect();
+    let tokens: Vec<String> =
+        e.analysis.tokens.iter().map(|t| if t.stop { format!("({})", t.term) } else { t.term.clone() }).collect();
     out.push_str(&format!("tokens: {}\n", tokens.join(" ")));
-    let terms: Vec<String> = e
-        .terms
-        .iter()
-        .map(|(t, w, known)| format!("{t}={w:.2}{}", if *known { "" } else { " (unknown)" }))
-        .collect();
+    let terms: Vec<String> =
+        e.terms.iter().map(|(t, w, known)| format!("{t}={w:.2}{}", if *known { "" } else { " (unknown)" })).collect();
     out.push_str(&format!("terms: {}\n", terms.join(" ")));
     out.push_str(&format!(
         "urgent: {}\n",
-        if e.urgent_labels.is_empty() {
-            "no".to_string()
-        } else {
-            e.urgent_labels.join("; ")
-        }
+        if e.urgent_labels.is_empty() { "no".to_string() } else { e.urgent_labels.join("; ") }
     ));
-    out.push_str(&format!(
-        "outcome: {} (confidence {:.3})\n",
-        m.outcome.name(),
-        m.confidence
-    ));
+    out.push_str(&format!("outcome: {} (confidence {:.3})\n", m.outcome.name(), m.confidence));
     out.push_str("candidates:\n");
     for c in m.candidates.iter().take(5) {
         let entry = &part.entries[c.entry];

@@ -20,10 +20,7 @@ pub fn run(dir: &Path) -> ExitCode {
                 println!("{p}");
             }
             let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
-            eprintln!(
-                "{errors} error(s) in {}: the bot will not serve this FAQ until they are fixed",
-                dir.display()
-            );
+            eprintln!("{errors} error(s) in {}: the bot will not serve this FAQ until they are fixed", dir.display());
             ExitCode::FAILURE
         }
     }

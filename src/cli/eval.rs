@@ -88,10 +88,7 @@ fn check_topics(engine: &Engine, items: &[Item]) -> Result<(), String> {
         if let Some(t) = &item.topic
             && engine.corpus().find(t).is_none()
         {
-            return Err(format!(
-                "the question \"{}\" is labelled `{t}`, which is not an entry id",
-                item.q
-            ));
+            return Err(format!("the question \"{}\" is labelled `{t}`, which is not an entry id", item.q));
         }
     }
     Ok(())
@@ -164,11 +161,8 @@ fn print_errors(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>]) {
         if ok {
             continue;
         }
-        let top: Vec<String> = candidates
-            .iter()
-            .take(3)
-            .map(|c| format!("{}={:.2}", part.entries[c.entry].id, c.score))
-            .collect();
+        let top: Vec<String> =
+            candidates.iter().take(3).map(|c| format!("{}={:.2}", part.entries[c.entry].id, c.score)).collect();
         println!(
             "  [{}] want {} got {} | {} | {}",
             outcome.name(),
@@ -188,12 +182,7 @@ fn sweep(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>]) {
                 if suggest_min > answer_min {
                     continue;
                 }
-                let t = Thresholds {
-                    answer_min,
-                    margin,
-                    suggest_min,
-                    ..Thresholds::DEFAULT
-                };
+                let t = Thresholds { answer_min, margin, suggest_min, ..Thresholds::DEFAULT };
                 let r = report(engine, items, ranked, &t);
                 println!(
                     "{answer_min:.2} {margin:.2} {suggest_min:.2} | {:.3} {:.3} {:.3} | {:.3} {:.3}",
@@ -256,12 +245,7 @@ mod tests {
 
     #[test]
     fn typos_are_seeded_and_change_the_text() {
-        let make = || {
-            vec![Item {
-                q: "will my hair fall out".into(),
-                topic: None,
-            }]
-        };
+        let make = || vec![Item { q: "will my hair fall out".into(), topic: None }];
         let (mut a, mut b) = (make(), make());
         add_typos(&mut a, 2, 7);
         add_typos(&mut b, 2, 7);

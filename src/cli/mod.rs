@@ -85,10 +85,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn report(faq: &std::path::Path, db: &std::path::Path, stats: bool) -> Result<(), String> {
     if !db.exists() {
-        return Err(format!(
-            "no statistics database at {}: has the bot run with --db {0}?",
-            db.display()
-        ));
+        return Err(format!("no statistics database at {}: has the bot run with --db {0}?", db.display()));
     }
     let store = crate::store::Store::open(db).map_err(|e| e.to_string())?;
     if stats {

@@ -30,33 +30,22 @@ pub fn run(engine: &Engine) -> Result<(), String> {
         let line = line.map_err(|e| format!("cannot read standard input: {e}"))?;
         let m = engine.ask(&line);
         let json = serde_json::to_string(&to_line(engine, &m)).map_err(|e| e.to_string())?;
-        writeln!(out, "{json}")
-            .and_then(|_| out.flush())
-            .map_err(|e| format!("cannot write: {e}"))?;
+        writeln!(out, "{json}").and_then(|_| out.flush()).map_err(|e| format!("cannot write: {e}"))?;
     }
     Ok(())
 }
 
 fn to_line<'a>(engine: &'a Engine, m: &Match) -> Line<'a> {
     let part = engine.part(m.lang);
-    let mut candidates: Vec<CandidateLine<'a>> = m
-        .candidates
-        .iter()
-        .map(|c| CandidateLine {
-            id: &part.entries[c.entry].id,
-            score: round(c.score),
-        })
-        .collect();
+    let mut candidates: Vec<CandidateLine<'a>> =
+        m.candidates.iter().map(|c| CandidateLine { id: &part.entries[c.entry].id, score: round(c.score) }).collect();
     // Pad with zero-score entries so every line has the promised number of candidates.
     for entry in &part.entries {
         if candidates.len() >= MIN_CANDIDATES {
             break;
         }
         if !candidates.iter().any(|c| c.id == entry.id) {
-            candidates.push(CandidateLine {
-                id: &entry.id,
-                score: 0.0,
-            });
+            candidates.push(CandidateLine { id: &entry.id, score: 0.0 });
         }
     }
     Line {

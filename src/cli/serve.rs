@@ -103,18 +103,11 @@ pub fn resolve(faq: Option<&Path>, urgent_contact: Option<&str>, args: &ServeArg
         _ => return Err("webhook mode needs both --webhook-url and --listen".into()),
     };
     Ok(Settings {
-        faq: faq
-            .map(Path::to_path_buf)
-            .or(file.faq)
-            .unwrap_or_else(|| PathBuf::from("faq")),
+        faq: faq.map(Path::to_path_buf).or(file.faq).unwrap_or_else(|| PathBuf::from("faq")),
         urgent_contact: urgent_contact.map(str::to_string).or(file.urgent_contact),
         webhook,
         admins: args.admins.clone().or(file.admins).unwrap_or_default(),
-        db: args
-            .db
-            .clone()
-            .or(file.db)
-            .unwrap_or_else(|| PathBuf::from("data/immunofaq.db")),
+        db: args.db.clone().or(file.db).unwrap_or_else(|| PathBuf::from("data/immunofaq.db")),
         retention_days: args.retention_days.or(file.retention_days).unwrap_or(90),
         health_addr: args.health_addr.or(file.health_addr),
         flood_per_minute: args.flood_per_minute.or(file.flood_per_minute).unwrap_or(20),
@@ -136,40 +129,24 @@ pub fn run(settings: Settings) -> Result<(), String> {
         _ => None,
     };
     let engine = super::load_engine(&settings.faq)?;
-    log::info!(
-        "FAQ loaded: {} entries from {}",
-        engine.corpus().entry_count(),
-        settings.faq.display()
-    );
+    log::info!("FAQ loaded: {} entries from {}", engine.corpus().entry_count(), settings.faq.display());
     let live = Arc::new(ArcSwap::from_pointee(engine));
     let metrics = Arc::new(Metrics::default());
     let (events, db) = open_store(&settings, &metrics)?;
     let (notice_tx, notice_rx) = tokio::sync::mpsc::unbounded_channel();
-    let reloader = Arc::new(Reloader::new(
-        settings.faq.clone(),
-        live.clone(),
-        metrics.clone(),
-        Some(notice_tx),
-    ));
+    let reloader = Arc::new(Reloader::new(settings.faq.clone(), live.clone(), metrics.clone(), Some(notice_tx)));
     let _watcher = if settings.watch {
         match reload::watch(reloader.clone()) {
             Ok(w) => Some(w),
             Err(e) => {
-                log::warn!(
-                    "cannot watch {} for changes ({e}); SIGHUP and /reload still work",
-                    settings.faq.display()
-                );
+                log::warn!("cannot watch {} for changes ({e}); SIGHUP and /reload still work", settings.faq.display());
                 None
             }
         }
     } else {
         None
     };
-    let hooks: Arc<dyn AdminHooks> = Arc::new(Admin {
-        reloader: reloader.clone(),
-        db,
-        live: live.clone(),
-    });
+    let hooks: Arc<dyn AdminHooks> = Arc::new(Admin { reloader: reloader.clone(), db, live: live.clone() });
     let options = telegram::Options {
         token,
         api_url,
@@ -179,11 +156,7 @@ pub fn run(settings: Settings) -> Result<(), String> {
             admins: settings.admins.iter().copied().collect(),
             flood_per_minute: settings.flood_per_minute,
         },
-        limits: if settings.send_limits {
-            SendLimits::telegram()
-        } else {
-            SendLimits::none()
-        },
+        limits: if settings.send_limits { SendLimits::telegram() } else { SendLimits::none() },
         retry: RetryPolicy::default(),
         poll_timeout: settings.poll_timeout,
     };
@@ -196,11 +169,7 @@ pub fn run(settings: Settings) -> Result<(), String> {
             } else {
                 settings.poll_timeout * 3 + Duration::from_secs(30)
             };
-            let health = health::Health {
-                live: live.clone(),
-                metrics: metrics.clone(),
-                stale_after,
-            };
+            let health = health::Health { live: live.clone(), metrics: metrics.clone(), stale_after };
             let listener = tokio::net::TcpListener::bind(address)
                 .await
                 .map_err(|e| format!("cannot listen on {address} for /healthz: {e}"))?;

@@ -13,16 +13,7 @@ use toml::de::{DeTable, DeValue};
 
 pub const LEXICON_FILE: &str = "lexicon.toml";
 pub const WARNINGS_FILE: &str = "warnings.toml";
-const ENTRY_FIELDS: &[&str] = &[
-    "id",
-    "question",
-    "alternates",
-    "keywords",
-    "answer",
-    "sources",
-    "related",
-    "reviewed",
-];
+const ENTRY_FIELDS: &[&str] = &["id", "question", "alternates", "keywords", "answer", "sources", "related", "reviewed"];
 const SOURCE_FIELDS: &[&str] = &["title", "url"];
 const GROUP_FIELDS: &[&str] = &["title", "order", "entry"];
 const CONCEPT_FIELDS: &[&str] = &["id", "terms", "broader", "scope"];
@@ -67,21 +58,11 @@ pub fn load(dir: &Path) -> Result<Loaded, Vec<Problem>> {
     if problems.iter().any(|p| p.severity == Severity::Error) {
         return Err(problems);
     }
-    Ok(Loaded {
-        corpus: Corpus { parts },
-        warnings: problems,
-    })
+    Ok(Loaded { corpus: Corpus { parts }, warnings: problems })
 }
 
 fn dir_problem(path: &Path, message: String) -> Problem {
-    Problem {
-        severity: Severity::Error,
-        file: path.to_path_buf(),
-        line: 0,
-        column: 0,
-        item: None,
-        message,
-    }
+    Problem { severity: Severity::Error, file: path.to_path_buf(), line: 0, column: 0, item: None, message }
 }
 
 fn language_dirs(dir: &Path) -> Result<Vec<(PathBuf, Option<Language>)>, String> {
@@ -139,11 +120,7 @@ fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> Lan
             }
         };
         let (doc, errors) = DeTable::parse_recoverable(&text);
-        let mut reader = Reader {
-            file: &file,
-            text: &text,
-            problems,
-        };
+        let mut reader = Reader { file: &file, text: &text, problems, line_cache: std::cell::Cell::new((0, 1)) };
         if !errors.is_empty() {
             for e in errors {
                 let span = e.span().unwrap_or(0..0);
@@ -178,26 +155,13 @@ fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> Lan
 
 fn read_group(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize>, part: &mut LanguageCorpus) {
     reader.check_fields(table, GROUP_FIELDS, None, "an FAQ file");
-    let stem = reader
-        .file
-        .file_stem()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .into_owned();
-    let title = get(table, "title")
-        .and_then(|v| reader.string(v, "title", None))
-        .unwrap_or(stem);
-    let order = get(table, "order")
-        .and_then(|v| reader.integer(v, "order", None))
-        .unwrap_or(i64::MAX);
+    let stem = reader.file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+    let title = get(table, "title").and_then(|v| reader.string(v, "title", None)).unwrap_or(stem);
+    let order = get(table, "order").and_then(|v| reader.integer(v, "order", None)).unwrap_or(i64::MAX);
     let Some(list) = reader.require(table, span, "entry", None) else {
         return;
     };
-    let mut group = Group {
-        title,
-        order,
-        entries: Vec::new(),
-    };
+    let mut group = Group { title, order, entries: Vec::new() };
     if let Some(array) = reader.array(list, "entry", None) {
         for value in array.iter() {
             if let Some(entry) = read_entry(reader, value) {
@@ -223,48 +187,30 @@ fn read_entry(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Entry> {
         );
     }
     if id.len() > super::MAX_ID_LEN {
-        reader.error(
-            id_value.span(),
-            item,
-            format!("`id` is longer than {} characters", super::MAX_ID_LEN),
-        );
+        reader.error(id_value.span(), item, format!("`id` is longer than {} characters", super::MAX_ID_LEN));
     }
     reader.check_fields(table, ENTRY_FIELDS, item, "an entry");
     let question = reader
         .require(table, span.clone(), "question", item)
         .and_then(|v| reader.string(v, "question", item))
         .unwrap_or_default();
-    let alternates = get(table, "alternates")
-        .map(|v| reader.strings(v, "alternates", item))
-        .unwrap_or_default();
-    let keywords = get(table, "keywords")
-        .map(|v| reader.strings(v, "keywords", item))
-        .unwrap_or_default();
-    let related = get(table, "related")
-        .map(|v| reader.strings(v, "related", item))
-        .unwrap_or_default();
+    let alternates = get(table, "alternates").map(|v| reader.strings(v, "alternates", item)).unwrap_or_default();
+    let keywords = get(table, "keywords").map(|v| reader.strings(v, "keywords", item)).unwrap_or_default();
+    let related = get(table, "related").map(|v| reader.strings(v, "related", item)).unwrap_or_default();
     let answer_value = reader.require(table, span.clone(), "answer", item);
-    let answer = answer_value
-        .and_then(|v| reader.string(v, "answer", item))
-        .unwrap_or_default();
+    let answer = answer_value.and_then(|v| reader.string(v, "answer", item)).unwrap_or_default();
     if let Some(v) = answer_value
         && answer.trim().is_empty()
     {
         reader.error(v.span(), item, "`answer` is empty".into());
     }
-    let sources = reader
-        .require(table, span.clone(), "sources", item)
-        .map(|v| read_sources(reader, v, item))
-        .unwrap_or_default();
+    let sources =
+        reader.require(table, span.clone(), "sources", item).map(|v| read_sources(reader, v, item)).unwrap_or_default();
     let reviewed = match reader.require(table, span.clone(), "reviewed", item) {
         Some(v) => match v.get_ref() {
             DeValue::Datetime(d) if d.date.is_some() && d.time.is_none() => d.to_string(),
             _ => {
-                reader.error(
-                    v.span(),
-                    item,
-                    "`reviewed` must be a date written like 2026-11-27 (no quotes)".into(),
-                );
+                reader.error(v.span(), item, "`reviewed` must be a date written like 2026-11-27 (no quotes)".into());
                 String::new()
             }
         },
@@ -284,10 +230,7 @@ fn read_entry(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Entry> {
         sources,
         related: related.into_iter().map(|(s, _)| s).collect(),
         reviewed,
-        origin: Origin {
-            file: reader.file.to_path_buf(),
-            line: reader.line(&span),
-        },
+        origin: Origin { file: reader.file.to_path_buf(), line: reader.line(&span) },
     })
 }
 
@@ -304,19 +247,13 @@ fn read_sources(reader: &mut Reader<'_>, value: &Value<'_>, item: Option<&str>) 
             continue;
         };
         reader.check_fields(table, SOURCE_FIELDS, item, "a source");
-        let title = reader
-            .require(table, element.span(), "title", item)
-            .and_then(|v| reader.string(v, "title", item));
+        let title = reader.require(table, element.span(), "title", item).and_then(|v| reader.string(v, "title", item));
         let url_value = reader.require(table, element.span(), "url", item);
         let url = url_value.and_then(|v| reader.string(v, "url", item));
         if let (Some(url), Some(v)) = (&url, url_value)
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
-            reader.error(
-                v.span(),
-                item,
-                format!("source url `{url}` must start with https:// or http://"),
-            );
+            reader.error(v.span(), item, format!("source url `{url}` must start with https:// or http://"));
         }
         if let (Some(title), Some(url)) = (title, url) {
             sources.push(Source { title, url });
@@ -337,10 +274,7 @@ fn read_lexicon(reader: &mut Reader<'_>, table: &DeTable<'_>, lexicon: &mut Vec<
         let Some(t) = reader.table(value, "concept", None) else {
             continue;
         };
-        let Some(id) = reader
-            .require(t, value.span(), "id", None)
-            .and_then(|v| reader.string(v, "id", None))
-        else {
+        let Some(id) = reader.require(t, value.span(), "id", None).and_then(|v| reader.string(v, "id", None)) else {
             continue;
         };
         let item = Some(id.as_str());
@@ -352,9 +286,7 @@ fn read_lexicon(reader: &mut Reader<'_>, table: &DeTable<'_>, lexicon: &mut Vec<
             .require(t, value.span(), "terms", item)
             .map(|v| reader.strings(v, "terms", item))
             .unwrap_or_default();
-        let broader = get(t, "broader")
-            .map(|v| reader.strings(v, "broader", item))
-            .unwrap_or_default();
+        let broader = get(t, "broader").map(|v| reader.strings(v, "broader", item)).unwrap_or_default();
         let scope = match get(t, "scope").map(|v| (reader.string(v, "scope", item), v.span())) {
             None => Scope::Neutral,
             Some((Some(s), span)) => match s.as_str() {
@@ -362,11 +294,7 @@ fn read_lexicon(reader: &mut Reader<'_>, table: &DeTable<'_>, lexicon: &mut Vec<
                 "out" => Scope::Out,
                 "neutral" => Scope::Neutral,
                 other => {
-                    reader.error(
-                        span,
-                        item,
-                        format!("`scope` is \"in\", \"out\" or \"neutral\", not \"{other}\""),
-                    );
+                    reader.error(span, item, format!("`scope` is \"in\", \"out\" or \"neutral\", not \"{other}\""));
                     Scope::Neutral
                 }
             },
@@ -377,10 +305,7 @@ fn read_lexicon(reader: &mut Reader<'_>, table: &DeTable<'_>, lexicon: &mut Vec<
             terms: terms.into_iter().map(|(s, _)| s).collect(),
             broader: broader.into_iter().map(|(s, _)| s).collect(),
             scope,
-            origin: Origin {
-                file: reader.file.to_path_buf(),
-                line: reader.line(&value.span()),
-            },
+            origin: Origin { file: reader.file.to_path_buf(), line: reader.line(&value.span()) },
         });
     }
 }
@@ -398,17 +323,13 @@ fn read_warnings(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize
             let Some(t) = reader.table(value, "sign", None) else {
                 continue;
             };
-            let Some(id) = reader
-                .require(t, value.span(), "id", None)
-                .and_then(|v| reader.string(v, "id", None))
+            let Some(id) = reader.require(t, value.span(), "id", None).and_then(|v| reader.string(v, "id", None))
             else {
                 continue;
             };
             let item = Some(id.as_str());
             reader.check_fields(t, SIGN_FIELDS, item, "a warning sign");
-            let label = get(t, "label")
-                .and_then(|v| reader.string(v, "label", item))
-                .unwrap_or_else(|| id.clone());
+            let label = get(t, "label").and_then(|v| reader.string(v, "label", item)).unwrap_or_else(|| id.clone());
             let phrases = reader
                 .require(t, value.span(), "phrases", item)
                 .map(|v| reader.strings(v, "phrases", item))
@@ -416,11 +337,7 @@ fn read_warnings(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize
             if phrases.is_empty() {
                 reader.error(value.span(), item, "a warning sign needs at least one phrase".into());
             }
-            signs.push(Sign {
-                id: id.clone(),
-                label,
-                phrases: phrases.into_iter().map(|(s, _)| s).collect(),
-            });
+            signs.push(Sign { id: id.clone(), label, phrases: phrases.into_iter().map(|(s, _)| s).collect() });
         }
     }
     Warnings { urgent_message, signs }
@@ -446,11 +363,7 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
                 &entry.origin,
                 &entry.id,
                 Severity::Error,
-                format!(
-                    "duplicate id: also used at {}:{}",
-                    first.origin.file.display(),
-                    first.origin.line
-                ),
+                format!("duplicate id: also used at {}:{}", first.origin.file.display(), first.origin.line),
             ));
         }
         for phrasing in std::iter::once(&entry.question).chain(&entry.alternates) {
@@ -529,11 +442,7 @@ fn check_lexicon(part: &LanguageCorpus, analyzer: &Analyzer, problems: &mut Vec<
         for term in &concept.terms {
             let key = analyzer.phrasing_key(term);
             if key.is_empty() {
-                problems.push(problem(
-                    concept,
-                    Severity::Error,
-                    format!("the term \"{term}\" has no words"),
-                ));
+                problems.push(problem(concept, Severity::Error, format!("the term \"{term}\" has no words")));
                 continue;
             }
             if let Some(other) = owners.insert(key, &concept.id)
@@ -565,7 +474,5 @@ fn is_kebab(id: &str) -> bool {
         && !id.starts_with('-')
         && !id.ends_with('-')
         && !id.contains("--")
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }

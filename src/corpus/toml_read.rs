@@ -14,6 +14,8 @@ pub struct Reader<'a> {
     pub file: &'a Path,
     pub text: &'a str,
     pub problems: &'a mut Vec<Problem>,
+    /// (byte offset, line there) of the last `line` call: entries come in file order.
+    pub line_cache: std::cell::Cell<(usize, usize)>,
 }
 
 impl Reader<'_> {
@@ -33,8 +35,18 @@ impl Reader<'_> {
         self.report(Severity::Error, span, item, message);
     }
 
+    /// The 1-based line of a span; counts newlines only up to it, without rescanning from the top for
+    /// each of thousands of entries (`line_col` does the full work for the rare problem).
     pub fn line(&self, span: &Range<usize>) -> usize {
-        line_col(self.text, span.start).0
+        let end = span.start.min(self.text.len());
+        let mut cache = self.line_cache.get();
+        if cache.0 > end {
+            cache = (0, 1);
+        }
+        let more = self.text.as_bytes()[cache.0..end].iter().filter(|b| **b == b'\n').count();
+        let line = cache.1 + more;
+        self.line_cache.set((end, line));
+        line
     }
 
     /// Reports every key that is not in `allowed`, with the closest allowed name as a hint:
@@ -45,15 +57,9 @@ impl Reader<'_> {
             if allowed.contains(&name) {
                 continue;
             }
-            let hint = closest(name, allowed)
-                .map(|c| format!(" (did you mean `{c}`?)"))
-                .unwrap_or_default();
+            let hint = closest(name, allowed).map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default();
             let expected = allowed.join(", ");
-            self.error(
-                key.span(),
-                item,
-                format!("unknown field `{name}` in {what}{hint}; the fields are: {expected}"),
-            );
+            self.error(key.span(), item, format!("unknown field `{name}` in {what}{hint}; the fields are: {expected}"));
         }
     }
 
@@ -76,11 +82,7 @@ impl Reader<'_> {
             DeValue::String(s) => Some(s.to_string()),
             other => {
                 let found = other.type_str();
-                self.error(
-                    value.span(),
-                    item,
-                    format!("`{field}` must be a text in quotes, not {found}"),
-                );
+                self.error(value.span(), item, format!("`{field}` must be a text in quotes, not {found}"));
                 None
             }
         }
@@ -110,11 +112,7 @@ impl Reader<'_> {
             DeValue::Array(a) => Some(a),
             other => {
                 let found = other.type_str();
-                self.error(
-                    value.span(),
-                    item,
-                    format!("`{field}` must be a list in [brackets], not {found}"),
-                );
+                self.error(value.span(), item, format!("`{field}` must be a list in [brackets], not {found}"));
                 None
             }
         }
@@ -132,10 +130,7 @@ impl Reader<'_> {
     }
 
     pub fn integer(&mut self, value: &Value<'_>, field: &str, item: Option<&str>) -> Option<i64> {
-        let parsed = value
-            .get_ref()
-            .as_integer()
-            .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok());
+        let parsed = value.get_ref().as_integer().and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok());
         if parsed.is_none() {
             self.error(value.span(), item, format!("`{field}` must be a whole number"));
         }

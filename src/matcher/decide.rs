@@ -14,12 +14,8 @@ pub struct Thresholds {
 }
 
 impl Thresholds {
-    pub const DEFAULT: Thresholds = Thresholds {
-        answer_min: ANSWER_MIN,
-        margin: ANSWER_MARGIN,
-        sure: SURE,
-        suggest_min: SUGGEST_MIN,
-    };
+    pub const DEFAULT: Thresholds =
+        Thresholds { answer_min: ANSWER_MIN, margin: ANSWER_MARGIN, sure: SURE, suggest_min: SUGGEST_MIN };
 }
 
 pub fn decide(candidates: &[Candidate]) -> Outcome {
@@ -36,12 +32,7 @@ pub fn decide_with(candidates: &[Candidate], t: &Thresholds) -> Outcome {
     }
     if top.score >= t.suggest_min {
         let floor = (top.score * SUGGEST_RATIO).max(t.suggest_min * SUGGEST_RATIO);
-        let choices = candidates
-            .iter()
-            .take(MAX_SUGGESTIONS)
-            .filter(|c| c.score >= floor)
-            .map(|c| c.entry)
-            .collect();
+        let choices = candidates.iter().take(MAX_SUGGESTIONS).filter(|c| c.score >= floor).map(|c| c.entry).collect();
         return Outcome::Suggest(choices);
     }
     Outcome::NoMatch
@@ -73,10 +64,7 @@ mod tests {
 
     #[test]
     fn two_close_candidates_are_suggested_not_answered() {
-        assert_eq!(
-            decide(&[c(3, 0.6), c(1, 0.58), c(2, 0.1)]),
-            Outcome::Suggest(vec![3, 1])
-        );
+        assert_eq!(decide(&[c(3, 0.6), c(1, 0.58), c(2, 0.1)]), Outcome::Suggest(vec![3, 1]));
     }
 
     #[test]

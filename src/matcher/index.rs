@@ -5,9 +5,12 @@ use super::signals;
 use crate::corpus::LanguageCorpus;
 use crate::text::{Analysis, Analyzer, TermKind};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 pub type TermId = u32;
+
+/// A unit before weighting: (entry, kind, ordinal, [(term, kind factor)]).
+type RawUnit = (u32, UnitKind, u32, Vec<(TermId, f32)>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitKind {
@@ -44,6 +47,8 @@ pub struct Index {
     /// Per entry: its units, `entry_units[e]..entry_units[e + 1]`.
     pub entry_units: Vec<u32>,
     pub entry_count: usize,
+    /// Every word the corpus uses, with how often: the speller's vocabulary, gathered while indexing.
+    pub words: HashMap<String, u32>,
 }
 
 /// A query term with its weight; `id` is `None` for words the corpus never uses.
@@ -56,17 +61,27 @@ pub struct QueryTerm {
 
 impl Index {
     pub fn build(part: &LanguageCorpus, analyzer: &Analyzer) -> Index {
-        let mut terms: HashMap<String, TermId> = HashMap::new();
+        let mut terms: HashMap<String, TermId> = HashMap::default();
         let intern = |t: &str, terms: &mut HashMap<String, TermId>| -> TermId {
             let next = terms.len() as TermId;
             *terms.entry(t.to_string()).or_insert(next)
         };
-        // (entry, kind, ordinal, [(term, factor)])
-        let mut raw_units: Vec<(u32, UnitKind, u32, Vec<(TermId, f32)>)> = Vec::new();
+        let mut raw_units: Vec<RawUnit> = Vec::new();
         let mut sequences: Vec<Vec<TermId>> = Vec::new();
+        let mut words: HashMap<String, u32> = HashMap::default();
+        let mut count_words = |analysis: &Analysis| {
+            for w in &analysis.words {
+                match words.get_mut(w.as_str()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        words.insert(w.clone(), 1);
+                    }
+                }
+            }
+        };
         let mut entry_units: Vec<u32> = Vec::with_capacity(part.entries.len() + 1);
         let mut answer_terms = Vec::with_capacity(part.entries.len());
-        let mut entry_df: HashMap<TermId, u32> = HashMap::new();
+        let mut entry_df: HashMap<TermId, u32> = HashMap::default();
         // (entry, term, share of the entry's phrasings that use it)
         let mut profiles: Vec<(u32, TermId, f32)> = Vec::new();
         for (e, entry) in part.entries.iter().enumerate() {
@@ -78,6 +93,7 @@ impl Index {
                 .chain(entry.keywords.iter().map(|k| (UnitKind::Keyword, k)));
             for (ordinal, (kind, text)) in phrasings.enumerate() {
                 let analysis = analyzer.analyze(text);
+                count_words(&analysis);
                 let weighted = unit_terms(&analysis, |t| intern(t, &mut terms));
                 if weighted.is_empty() {
                     continue;
@@ -99,7 +115,9 @@ impl Index {
             for t in &seen_in_entry {
                 *entry_df.entry(*t).or_default() += 1;
             }
-            let mut answer: Vec<TermId> = unit_terms(&analyzer.analyze(&entry.answer), |t| intern(t, &mut terms))
+            let answer_analysis = analyzer.analyze(&entry.answer);
+            count_words(&answer_analysis);
+            let mut answer: Vec<TermId> = unit_terms(&answer_analysis, |t| intern(t, &mut terms))
                 .into_iter()
                 .map(|(t, _)| t)
                 .collect();
@@ -122,12 +140,7 @@ impl Index {
                 norm += w * w;
                 postings[*t as usize].push((u as u32, w));
             }
-            units.push(Unit {
-                entry,
-                kind,
-                ordinal,
-                norm,
-            });
+            units.push(Unit { entry, kind, ordinal, norm });
         }
         for list in &mut postings {
             list.sort_by(|a, b| units[a.0 as usize].norm.total_cmp(&units[b.0 as usize].norm));
@@ -153,6 +166,7 @@ impl Index {
             sequences,
             entry_units,
             entry_count: n,
+            words,
         }
     }
 
@@ -175,26 +189,29 @@ impl Index {
             let weight = idf * factor;
             match out.iter_mut().find(|q| q.term == token.term) {
                 Some(q) => q.weight = q.weight.max(weight),
-                None => out.push(QueryTerm {
-                    term: token.term.clone(),
-                    id,
-                    weight,
-                }),
+                None => out.push(QueryTerm { term: token.term.clone(), id, weight }),
             }
         }
         out
     }
 
-    /// Dot products between the question and every unit that shares a term with it, and every entry profile.
-    pub fn accumulate<R>(&self, query: &[QueryTerm], f: impl FnOnce(&Dots, &Dots) -> R) -> R {
+    /// Dot products between the question and every unit that shares a term with it, and every entry profile;
+    /// the closure also gets a per-entry slot (best unit similarity, unit) that starts at zero.
+    pub fn accumulate<R>(&self, query: &[QueryTerm], f: impl FnOnce(&Dots, &Dots, &mut [(f32, u32)]) -> R) -> R {
         thread_local! {
-            static SCRATCH: RefCell<(Dots, Dots)> = RefCell::new((Dots::default(), Dots::default()));
+            static SCRATCH: RefCell<(Dots, Dots, Vec<(f32, u32)>)> = RefCell::new((Dots::default(), Dots::default(), Vec::new()));
         }
         SCRATCH.with(|scratch| {
-            let (units, entries) = &mut *scratch.borrow_mut();
+            let (units, entries, best) = &mut *scratch.borrow_mut();
             units.fill(query, &self.postings, self.units.len());
             entries.fill(query, &self.entry_postings, self.entry_count);
-            let result = f(units, entries);
+            if best.len() < self.entry_count {
+                best.resize(self.entry_count, (0.0, 0));
+            }
+            let result = f(units, entries, best);
+            for &e in &entries.touched {
+                best[e as usize] = (0.0, 0);
+            }
             units.clear();
             entries.clear();
             result
@@ -236,11 +253,7 @@ impl Dots {
 
 /// The words of a text in order, function words included, as the word-order signal compares them.
 pub fn sequence(analysis: &Analysis) -> impl Iterator<Item = &str> {
-    analysis
-        .tokens
-        .iter()
-        .filter(|t| matches!(t.kind, TermKind::Word | TermKind::Concept))
-        .map(|t| t.term.as_str())
+    analysis.tokens.iter().filter(|t| matches!(t.kind, TermKind::Word | TermKind::Concept)).map(|t| t.term.as_str())
 }
 
 impl Index {
@@ -257,13 +270,16 @@ impl Index {
     #[allow(clippy::ptr_arg)] // strsim's generic_levenshtein takes `&impl IntoIterator`, which a slice is not.
     pub fn sequence_similarity(&self, entry: usize, query: &Vec<TermId>) -> f32 {
         let (from, to) = (self.entry_units[entry] as usize, self.entry_units[entry + 1] as usize);
-        self.sequences[from..to]
-            .iter()
-            .map(|s| {
-                let longest = s.len().max(query.len()).max(1);
-                1.0 - strsim::generic_levenshtein(query, s) as f32 / longest as f32
-            })
-            .fold(0.0, f32::max)
+        let mut best = 0.0f32;
+        for s in &self.sequences[from..to] {
+            let longest = s.len().max(query.len()).max(1) as f32;
+            // The edit distance is at least the difference in length: skip phrasings that cannot win.
+            if 1.0 - s.len().abs_diff(query.len()) as f32 / longest <= best {
+                continue;
+            }
+            best = best.max(1.0 - strsim::generic_levenshtein(query, s) as f32 / longest);
+        }
+        best
     }
 }
 

@@ -100,18 +100,13 @@ impl Engine {
     }
 
     pub fn part(&self, lang: Language) -> &LanguageCorpus {
-        self.corpus
-            .part(lang)
-            .expect("every engine language comes from the corpus")
+        self.corpus.part(lang).expect("every engine language comes from the corpus")
     }
 
     fn language_for(&self, text: &str) -> &LanguageEngine {
         let available: Vec<Language> = self.langs.iter().map(|l| l.lang).collect();
         let lang = Language::detect(text, &available);
-        self.langs
-            .iter()
-            .find(|l| Some(l.lang) == lang)
-            .unwrap_or(&self.langs[0])
+        self.langs.iter().find(|l| Some(l.lang) == lang).unwrap_or(&self.langs[0])
     }
 
     pub fn ask(&self, text: &str) -> Match {
@@ -127,10 +122,7 @@ impl Engine {
         let outcome = decide(&candidates);
         let confidence = candidates.first().map_or(0.0, |c| c.score);
         let explanation = Explanation {
-            terms: query
-                .iter()
-                .map(|q| (q.term.clone(), q.weight, q.id.is_some()))
-                .collect(),
+            terms: query.iter().map(|q| (q.term.clone(), q.weight, q.id.is_some())).collect(),
             urgent_labels: urgent_signs.iter().map(|&s| engine.signs.labels[s].clone()).collect(),
             analysis,
         };
@@ -167,31 +159,19 @@ impl Engine {
 
 fn build_language(part: &LanguageCorpus) -> LanguageEngine {
     let base = Analyzer::new(part.lang, &part.lexicon);
-    let index = Index::build(part, &base);
-    let vocabulary = part
-        .entries
+    let mut index = Index::build(part, &base);
+    // The index has read every phrasing and answer; the speller learns their words from it, plus the lexicon
+    // and the warning phrases.
+    let words = std::mem::take(&mut index.words);
+    let texts = part
+        .lexicon
         .iter()
-        .flat_map(|e| {
-            std::iter::once(e.question.as_str())
-                .chain(e.alternates.iter().map(String::as_str))
-                .chain(e.keywords.iter().map(String::as_str))
-                .chain(std::iter::once(e.answer.as_str()))
-        })
-        .chain(part.lexicon.iter().flat_map(|c| c.terms.iter().map(String::as_str)))
-        .chain(
-            part.warnings
-                .signs
-                .iter()
-                .flat_map(|s| s.phrases.iter().map(String::as_str)),
-        );
-    let analyzer = base.with_speller(vocabulary);
+        .flat_map(|c| c.terms.iter().map(String::as_str))
+        .chain(part.warnings.signs.iter().flat_map(|s| s.phrases.iter().map(String::as_str)));
+    let repeated = words.iter().flat_map(|(w, n)| std::iter::repeat_n(w.as_str(), *n as usize));
+    let analyzer = base.with_speller(repeated, texts);
     let signs = WarningSigns::build(&part.warnings, &analyzer);
-    LanguageEngine {
-        lang: part.lang,
-        analyzer,
-        index,
-        signs,
-    }
+    LanguageEngine { lang: part.lang, analyzer, index, signs }
 }
 
 /// Scores every entry that shares a term with the question; best first, one candidate per entry.
@@ -208,37 +188,43 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
         signals::UNSTATED_SCOPE_FACTOR
     };
     let mix = signals::PHRASING_MIX;
-    let mut best: Vec<Candidate> = index.accumulate(query, |units, entries| {
-        let mut per_entry: std::collections::HashMap<u32, Candidate> = std::collections::HashMap::new();
+    let mut best: Vec<Candidate> = index.accumulate(query, |units, entries, best_unit| {
         for &u in &units.touched {
             let unit = &index.units[u as usize];
             let mut sim = signals::similarity(units.values[u as usize], query_norm, unit.norm);
             if unit.kind == UnitKind::Keyword {
                 sim *= signals::KEYWORD_WEIGHT;
             }
-            let slot = per_entry.entry(unit.entry).or_insert(Candidate {
-                entry: unit.entry as usize,
-                score: 0.0,
-                phrasing: 0.0,
-                phrasing_kind: unit.kind,
-                phrasing_ordinal: unit.ordinal,
-                profile: 0.0,
-                order: 0.0,
-                answer: 0.0,
-                out_of_scope: off_topic,
-            });
-            if sim > slot.phrasing {
-                slot.phrasing = sim;
-                slot.phrasing_kind = unit.kind;
-                slot.phrasing_ordinal = unit.ordinal;
+            let slot = &mut best_unit[unit.entry as usize];
+            if sim > slot.0 {
+                *slot = (sim, u);
             }
         }
-        for c in per_entry.values_mut() {
-            c.profile = signals::similarity(entries.values[c.entry], query_norm, index.entry_norms[c.entry]);
-            c.score = mix * c.phrasing + (1.0 - mix) * c.profile;
-        }
-        per_entry.into_values().collect()
+        entries
+            .touched
+            .iter()
+            .map(|&e| {
+                let (phrasing, u) = best_unit[e as usize];
+                let unit = &index.units[u as usize];
+                let profile = signals::similarity(entries.values[e as usize], query_norm, index.entry_norms[e as usize]);
+                Candidate {
+                    entry: e as usize,
+                    score: mix * phrasing + (1.0 - mix) * profile,
+                    phrasing,
+                    phrasing_kind: unit.kind,
+                    phrasing_ordinal: unit.ordinal,
+                    profile,
+                    order: 0.0,
+                    answer: 0.0,
+                    out_of_scope: off_topic,
+                }
+            })
+            .collect()
     });
+    // Only the best few need the finer signals: partial selection instead of sorting every candidate.
+    if best.len() > signals::ANSWER_RERANK {
+        best.select_nth_unstable_by(signals::ANSWER_RERANK, |a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+    }
     best.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
     best.truncate(signals::ANSWER_RERANK);
     let sequence = index.query_sequence(analysis);

@@ -97,11 +97,8 @@ impl WarningSigns {
 
     /// A question that starts like a general question and says nothing about a real person now.
     fn is_general_question(&self, analysis: &Analysis) -> bool {
-        let words: Vec<&str> = analysis
-            .folded
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect();
+        let words: Vec<&str> =
+            analysis.folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
         let Some(first) = words.first() else {
             return false;
         };
@@ -117,9 +114,7 @@ fn within_window(phrase: &[String], content: &[(&str, usize)]) -> bool {
     content.iter().filter(|(t, _)| *t == phrase[0]).any(|(_, start)| {
         let lo = start.saturating_sub(window);
         let hi = start + window;
-        phrase
-            .iter()
-            .all(|term| content.iter().any(|(t, pos)| t == term && *pos >= lo && *pos <= hi))
+        phrase.iter().all(|term| content.iter().any(|(t, pos)| t == term && *pos >= lo && *pos <= hi))
             && span_of(phrase, content, lo, hi) <= window
     })
 }
@@ -128,13 +123,7 @@ fn within_window(phrase: &[String], content: &[(&str, usize)]) -> bool {
 fn span_of(phrase: &[String], content: &[(&str, usize)], lo: usize, hi: usize) -> usize {
     let positions: Vec<usize> = phrase
         .iter()
-        .filter_map(|term| {
-            content
-                .iter()
-                .filter(|(t, p)| t == term && *p >= lo && *p <= hi)
-                .map(|(_, p)| *p)
-                .min()
-        })
+        .filter_map(|term| content.iter().filter(|(t, p)| t == term && *p >= lo && *p <= hi).map(|(_, p)| *p).min())
         .collect();
     match (positions.iter().min(), positions.iter().max()) {
         (Some(a), Some(b)) => b - a + 1,

@@ -62,10 +62,7 @@ mod tests {
             Callback::Menu,
             Callback::Group(3),
             Callback::MenuAnswer("schedule-and-session-length".into()),
-            Callback::Vote {
-                id: "fatigue".into(),
-                up: false,
-            },
+            Callback::Vote { id: "fatigue".into(), up: false },
         ] {
             assert_eq!(Callback::decode(&c.encode()), Some(c));
         }

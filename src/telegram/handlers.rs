@@ -45,10 +45,7 @@ pub enum AdminCommand {
 }
 
 fn target(msg: &Message) -> Target {
-    Target {
-        chat: msg.chat.id,
-        is_group: !msg.chat.is_private(),
-    }
+    Target { chat: msg.chat.id, is_group: !msg.chat.is_private() }
 }
 
 pub async fn on_command(msg: Message, app: Arc<App>, cmd: Command) -> HandlerResult {
@@ -59,19 +56,16 @@ pub async fn on_command(msg: Message, app: Arc<App>, cmd: Command) -> HandlerRes
     match cmd {
         Command::Start(payload) => {
             let payload = payload.trim();
-            if !payload.is_empty() {
-                if let Some((part, entry)) = engine.corpus().find(payload) {
-                    return send_reply(&app, to, &reply::entry_reply(part, entry), Some(msg.id)).await;
-                }
+            if !payload.is_empty()
+                && let Some((part, entry)) = engine.corpus().find(payload)
+            {
+                return send_reply(&app, to, &reply::entry_reply(part, entry), Some(msg.id)).await;
             }
             let mut html = t.welcome.to_string();
             for example in t.examples {
                 html.push_str(&format!("\n• <i>{}</i>", render::escape(example)));
             }
-            let out = Outgoing {
-                html,
-                keyboard: Some(menu_keyboard(&engine)),
-            };
+            let out = Outgoing { html, keyboard: Some(menu_keyboard(&engine)) };
             app.sender.send(to, &out, None).await?;
         }
         Command::Help => send_plain(&app, to, t.help).await?,
@@ -89,10 +83,7 @@ pub async fn on_command(msg: Message, app: Arc<App>, cmd: Command) -> HandlerRes
             send_plain(&app, to, &html).await?;
         }
         Command::Topics => {
-            let out = Outgoing {
-                html: t.menu.to_string(),
-                keyboard: Some(menu_keyboard(&engine)),
-            };
+            let out = Outgoing { html: t.menu.to_string(), keyboard: Some(menu_keyboard(&engine)) };
             app.sender.send(to, &out, None).await?;
         }
     }
@@ -170,12 +161,7 @@ pub async fn on_text(msg: Message, me: Me, app: Arc<App>) -> HandlerResult {
         entry,
         urgent: m.is_urgent(),
         unanswered: (!matches!(m.outcome, Outcome::Answer(_))).then(|| crate::scrub::scrub(&text)),
-        candidates: m
-            .candidates
-            .iter()
-            .take(3)
-            .map(|c| part.entries[c.entry].id.clone())
-            .collect(),
+        candidates: m.candidates.iter().take(3).map(|c| part.entries[c.entry].id.clone()).collect(),
     });
     Ok(())
 }
@@ -220,10 +206,7 @@ pub async fn on_callback(q: CallbackQuery, app: Arc<App>) -> HandlerResult {
         }
         Callback::Menu => {
             app.sender.answer_callback(q.id.clone(), None).await?;
-            let out = Outgoing {
-                html: t.menu.to_string(),
-                keyboard: Some(menu_keyboard(&engine)),
-            };
+            let out = Outgoing { html: t.menu.to_string(), keyboard: Some(menu_keyboard(&engine)) };
             app.sender.edit(to, msg.id, &out).await?;
         }
         Callback::Group(g) => {
@@ -236,25 +219,13 @@ pub async fn on_callback(q: CallbackQuery, app: Arc<App>) -> HandlerResult {
             show_in_menu(&app, &engine, to, msg.id, &id).await?;
         }
         Callback::Vote { id, up } => {
-            Metrics::inc(if up {
-                &app.metrics.votes_up
-            } else {
-                &app.metrics.votes_down
-            });
-            app.record(Event::Vote {
-                at: SystemTime::now(),
-                entry: id,
-                up,
-            });
+            Metrics::inc(if up { &app.metrics.votes_up } else { &app.metrics.votes_down });
+            app.record(Event::Vote { at: SystemTime::now(), entry: id, up });
             app.sender.answer_callback(q.id.clone(), Some(t.vote_thanks)).await?;
             // One vote per answer: the thumbs go, other buttons stay.
             if let Some(markup) = msg.reply_markup() {
-                let rows: Vec<Vec<InlineKeyboardButton>> = markup
-                    .inline_keyboard
-                    .iter()
-                    .filter(|row| !row.iter().any(|b| is_vote_button(b)))
-                    .cloned()
-                    .collect();
+                let rows: Vec<Vec<InlineKeyboardButton>> =
+                    markup.inline_keyboard.iter().filter(|row| !row.iter().any(is_vote_button)).cloned().collect();
                 let req = app
                     .sender
                     .bot
@@ -270,10 +241,7 @@ pub async fn on_callback(q: CallbackQuery, app: Arc<App>) -> HandlerResult {
 }
 
 fn menu_view(engine: &Engine, menu: &str) -> Outgoing {
-    Outgoing {
-        html: menu.to_string(),
-        keyboard: Some(menu_keyboard(engine)),
-    }
+    Outgoing { html: menu.to_string(), keyboard: Some(menu_keyboard(engine)) }
 }
 
 fn is_vote_button(b: &InlineKeyboardButton) -> bool {
@@ -290,20 +258,13 @@ async fn show_in_menu(app: &App, engine: &Engine, to: Target, message: MessageId
     let Some((part, entry)) = engine.corpus().find(id) else {
         return send_plain(app, to, texts(engine.corpus().parts[0].lang).gone).await;
     };
-    let group = part
-        .groups
-        .iter()
-        .position(|g| g.entries.iter().any(|&i| part.entries[i].id == id))
-        .unwrap_or(0);
+    let group = part.groups.iter().position(|g| g.entries.iter().any(|&i| part.entries[i].id == id)).unwrap_or(0);
     let reply = reply::entry_reply(part, entry);
     let mut messages = render::body_messages(&reply, true);
     if messages.len() == 1 {
         let mut out = messages.remove(0);
         let mut rows = out.keyboard.take().map(|k| k.inline_keyboard).unwrap_or_default();
-        rows.push(vec![InlineKeyboardButton::callback(
-            render::back_label(part.lang),
-            Callback::Group(group).encode(),
-        )]);
+        rows.push(vec![InlineKeyboardButton::callback(render::back_label(part.lang), Callback::Group(group).encode())]);
         out.keyboard = Some(InlineKeyboardMarkup::new(rows));
         app.sender.edit(to, message, &out).await?;
         Ok(())
@@ -314,12 +275,12 @@ async fn show_in_menu(app: &App, engine: &Engine, to: Target, message: MessageId
 
 pub fn menu_keyboard(engine: &Engine) -> InlineKeyboardMarkup {
     let part = &engine.corpus().parts[0];
-    InlineKeyboardMarkup::new(part.groups.iter().enumerate().map(|(i, g)| {
-        vec![InlineKeyboardButton::callback(
-            g.title.clone(),
-            Callback::Group(i).encode(),
-        )]
-    }))
+    InlineKeyboardMarkup::new(
+        part.groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| vec![InlineKeyboardButton::callback(g.title.clone(), Callback::Group(i).encode())]),
+    )
 }
 
 fn group_view(engine: &Engine, g: usize) -> Option<Outgoing> {
@@ -330,16 +291,10 @@ fn group_view(engine: &Engine, g: usize) -> Option<Outgoing> {
         .iter()
         .map(|&i| {
             let e = &part.entries[i];
-            vec![InlineKeyboardButton::callback(
-                e.question.clone(),
-                Callback::MenuAnswer(e.id.clone()).encode(),
-            )]
+            vec![InlineKeyboardButton::callback(e.question.clone(), Callback::MenuAnswer(e.id.clone()).encode())]
         })
         .collect();
-    rows.push(vec![InlineKeyboardButton::callback(
-        render::back_label(part.lang),
-        Callback::Menu.encode(),
-    )]);
+    rows.push(vec![InlineKeyboardButton::callback(render::back_label(part.lang), Callback::Menu.encode())]);
     Some(Outgoing {
         html: format!("📚 <b>{}</b>", render::escape(&group.title)),
         keyboard: Some(InlineKeyboardMarkup::new(rows)),
@@ -351,10 +306,7 @@ fn group_view(engine: &Engine, g: usize) -> Option<Outgoing> {
 async fn send_reply(app: &App, to: Target, reply: &Reply, reply_to: Option<MessageId>) -> HandlerResult {
     let mut reply_to = reply_to;
     if let Some(urgent) = &reply.urgent {
-        let out = Outgoing {
-            html: render::urgent_html(urgent, reply.lang),
-            keyboard: None,
-        };
+        let out = Outgoing { html: render::urgent_html(urgent, reply.lang), keyboard: None };
         app.sender.send(to, &out, reply_to.take()).await?;
     }
     for out in render::body_messages(reply, true) {
@@ -364,16 +316,7 @@ async fn send_reply(app: &App, to: Target, reply: &Reply, reply_to: Option<Messa
 }
 
 async fn send_plain(app: &App, to: Target, html: &str) -> HandlerResult {
-    app.sender
-        .send(
-            to,
-            &Outgoing {
-                html: html.to_string(),
-                keyboard: None,
-            },
-            None,
-        )
-        .await?;
+    app.sender.send(to, &Outgoing { html: html.to_string(), keyboard: None }, None).await?;
     Ok(())
 }
 
@@ -394,9 +337,7 @@ pub fn strip_mention(text: &str, username: &str) -> String {
         Some(i)
             if lower.is_char_boundary(i) && text.is_char_boundary(i) && text.is_char_boundary(i + mention.len()) =>
         {
-            format!("{} {}", &text[..i], &text[i + mention.len()..])
-                .trim()
-                .to_string()
+            format!("{} {}", &text[..i], &text[i + mention.len()..]).trim().to_string()
         }
         _ => text.to_string(),
     }
@@ -420,7 +361,5 @@ pub fn addressed_to_bot(msg: &Message, me: &Me) -> bool {
             None => true,
         };
     }
-    msg.reply_to_message()
-        .and_then(|r| r.from.as_ref())
-        .is_some_and(|u| u.id == me.id)
+    msg.reply_to_message().and_then(|r| r.from.as_ref()).is_some_and(|u| u.id == me.id)
 }

@@ -16,10 +16,7 @@ pub struct Rate {
 
 impl Rate {
     pub fn per(count: u32, period: Duration, burst: u32) -> Rate {
-        Rate {
-            interval: period / count.max(1),
-            burst: burst.max(1),
-        }
+        Rate { interval: period / count.max(1), burst: burst.max(1) }
     }
 
     /// The earliest time an event may happen given the schedule's theoretical arrival time, and the new TAT.
@@ -41,11 +38,7 @@ pub struct SendLimits {
 
 impl SendLimits {
     pub const fn none() -> SendLimits {
-        SendLimits {
-            overall: None,
-            per_chat: None,
-            per_group: None,
-        }
+        SendLimits { overall: None, per_chat: None, per_group: None }
     }
 
     /// About 30 messages a second overall, one a second per chat (short bursts tolerated), 20 a minute per group.
@@ -74,10 +67,7 @@ struct LimiterState {
 
 impl SendLimiter {
     pub fn new(limits: SendLimits) -> Self {
-        SendLimiter {
-            limits,
-            state: Mutex::new(LimiterState::default()),
-        }
+        SendLimiter { limits, state: Mutex::new(LimiterState::default()) }
     }
 
     /// Reserves the next slot for a message to `chat` and returns how long to wait for it.
@@ -87,11 +77,7 @@ impl SendLimiter {
         let base = state.frozen_until.filter(|f| *f > now).unwrap_or(now);
         let mut at = base;
         let overall = self.limits.overall.map(|r| r.slot(state.overall, base));
-        let chat_rate = if is_group {
-            self.limits.per_group
-        } else {
-            self.limits.per_chat
-        };
+        let chat_rate = if is_group { self.limits.per_group } else { self.limits.per_chat };
         let per_chat = chat_rate.map(|r| r.slot(state.chats.get(&chat).copied(), base));
         if let Some((allowed, _)) = overall {
             at = at.max(allowed);
@@ -160,10 +146,7 @@ impl FloodGuard {
             return FloodCheck::Ok;
         }
         users.insert(user, (next, true));
-        FloodCheck::Slow {
-            wait: allowed - now,
-            notify: !notified,
-        }
+        FloodCheck::Slow { wait: allowed - now, notify: !notified }
     }
 }
 
@@ -182,10 +165,7 @@ mod tests {
             assert_eq!(l.reserve(1, false), Duration::ZERO);
         }
         let wait = l.reserve(1, false);
-        assert!(
-            wait > Duration::from_millis(900) && wait <= Duration::from_secs(1),
-            "{wait:?}"
-        );
+        assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1), "{wait:?}");
         assert_eq!(l.reserve(2, false), Duration::ZERO, "another chat is not slowed");
     }
 

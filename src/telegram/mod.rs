@@ -55,9 +55,7 @@ pub async fn run(
     hooks: Option<Arc<dyn AdminHooks>>,
     notices: Option<mpsc::UnboundedReceiver<String>>,
 ) -> Result<(), String> {
-    let client = teloxide::net::default_reqwest_settings()
-        .build()
-        .map_err(|e| format!("cannot set up HTTP: {e}"))?;
+    let client = teloxide::net::default_reqwest_settings().build().map_err(|e| format!("cannot set up HTTP: {e}"))?;
     let mut bot = Bot::with_client(options.token, client);
     if let Some(url) = options.api_url {
         bot = bot.set_api_url(url);
@@ -118,10 +116,7 @@ pub async fn run(
             )
             .await
             .map_err(|e| format!("cannot set up the webhook: {e}"))?;
-            let listener = unreadable::SkipUnreadable {
-                inner: listener,
-                metrics: metrics.clone(),
-            };
+            let listener = unreadable::SkipUnreadable { inner: listener, metrics: metrics.clone() };
             dispatcher.try_dispatch_with_listener(listener, listener_errors).await
         }
         None => {
@@ -130,10 +125,7 @@ pub async fn run(
                 log::warn!("could not remove an old webhook: {e}");
             }
             let listener = polling::listener(bot.clone(), options.poll_timeout, metrics.clone());
-            let listener = unreadable::SkipUnreadable {
-                inner: listener,
-                metrics: metrics.clone(),
-            };
+            let listener = unreadable::SkipUnreadable { inner: listener, metrics: metrics.clone() };
             dispatcher.try_dispatch_with_listener(listener, listener_errors).await
         }
     };
@@ -153,13 +145,7 @@ async fn announce(sender: &Sender, settings: &BotSettings) {
     };
     let public: Vec<_> = Command::bot_commands().into_iter().map(strip).collect();
     let steps: Vec<(&str, Result<(), RequestError>)> = vec![
-        (
-            "setMyCommands",
-            sender
-                .deliver(None, bot.set_my_commands(public.clone()))
-                .await
-                .map(|_| ()),
-        ),
+        ("setMyCommands", sender.deliver(None, bot.set_my_commands(public.clone())).await.map(|_| ())),
         ("setMyDescription", {
             let mut r = bot.set_my_description();
             r.description = Some(texts.description.to_string());
@@ -177,25 +163,18 @@ async fn announce(sender: &Sender, settings: &BotSettings) {
         }
     }
     let mut admin_commands = public;
-    admin_commands.extend(
-        handlers::AdminCommand::bot_commands()
-            .into_iter()
-            .map(strip)
-            .map(|mut c| {
-                c.description = match c.command.as_str() {
-                    "reload" => "Reload the FAQ files",
-                    "unanswered" => "Questions the bot could not answer",
-                    _ => "Usage statistics",
-                }
-                .to_string();
-                c
-            }),
-    );
+    admin_commands.extend(handlers::AdminCommand::bot_commands().into_iter().map(strip).map(|mut c| {
+        c.description = match c.command.as_str() {
+            "reload" => "Reload the FAQ files",
+            "unanswered" => "Questions the bot could not answer",
+            _ => "Usage statistics",
+        }
+        .to_string();
+        c
+    }));
     for admin in &settings.admins {
         let mut r = bot.set_my_commands(admin_commands.clone());
-        r.scope = Some(BotCommandScope::Chat {
-            chat_id: Recipient::Id(ChatId(*admin as i64)),
-        });
+        r.scope = Some(BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(*admin as i64)) });
         if let Err(e) = sender.deliver(None, r).await {
             log::debug!("could not set the admin command list for one admin: {e}");
         }
@@ -206,17 +185,10 @@ async fn announce(sender: &Sender, settings: &BotSettings) {
 async fn forward_notices(app: Arc<App>, mut notices: mpsc::UnboundedReceiver<String>) {
     while let Some(text) = notices.recv().await {
         for admin in &app.settings.admins {
-            let to = send::Target {
-                chat: ChatId(*admin as i64),
-                is_group: false,
-            };
+            let to = send::Target { chat: ChatId(*admin as i64), is_group: false };
             let blocks: Vec<String> = text.split("\n\n").map(render::escape).collect();
             for html in render::pack(&blocks) {
-                if let Err(e) = app
-                    .sender
-                    .send(to, &render::Outgoing { html, keyboard: None }, None)
-                    .await
-                {
+                if let Err(e) = app.sender.send(to, &render::Outgoing { html, keyboard: None }, None).await {
                     log::warn!("could not notify an admin: {e}");
                 }
             }

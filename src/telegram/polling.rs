@@ -25,14 +25,7 @@ pub struct PollState {
 
 pub fn listener(bot: Bot, timeout: Duration, metrics: Arc<Metrics>) -> impl UpdateListener<Err = RequestError> {
     let (token, flag) = mk_stop_token();
-    let state = PollState {
-        bot,
-        timeout,
-        metrics,
-        token,
-        flag: Some(flag),
-        allowed: None,
-    };
+    let state = PollState { bot, timeout, metrics, token, flag: Some(flag), allowed: None };
     StatefulListener::new_with_hints(
         state,
         stream,

@@ -33,11 +33,7 @@ pub fn urgent_html(urgent: &Urgent, lang: Language) -> String {
     let mut blocks = vec![format!("⚠️ <b>{}</b>", escape(&urgent_title(lang)))];
     blocks.extend(urgent.message.split("\n\n").map(|p| escape(p.trim())));
     if let Some(contact) = &urgent.contact {
-        blocks.push(format!(
-            "<b>{}</b> {}",
-            escape(crate::reply::wording(lang).urgent_contact),
-            escape(contact)
-        ));
+        blocks.push(format!("<b>{}</b> {}", escape(crate::reply::wording(lang).urgent_contact), escape(contact)));
     }
     blocks.join("\n\n")
 }
@@ -64,27 +60,17 @@ pub fn body_messages(reply: &Reply, with_feedback: bool) -> Vec<Outgoing> {
             blocks.push(escape(intro));
             rows.extend(choice_rows(choices, Callback::Answer));
         }
-        Body::NoMatch {
-            text,
-            closest_intro,
-            choices,
-        } => {
+        Body::NoMatch { text, closest_intro, choices } => {
             blocks.push(escape(text));
             if !choices.is_empty() {
                 blocks.push(escape(closest_intro));
                 rows.extend(choice_rows(choices, Callback::Answer));
             }
-            rows.push(vec![InlineKeyboardButton::callback(
-                browse_label(reply.lang),
-                Callback::Menu.encode(),
-            )]);
+            rows.push(vec![InlineKeyboardButton::callback(browse_label(reply.lang), Callback::Menu.encode())]);
         }
     }
     blocks.push(format!("<i>{}</i>", escape(reply.reminder)));
-    let mut messages: Vec<Outgoing> = pack(&blocks)
-        .into_iter()
-        .map(|html| Outgoing { html, keyboard: None })
-        .collect();
+    let mut messages: Vec<Outgoing> = pack(&blocks).into_iter().map(|html| Outgoing { html, keyboard: None }).collect();
     if let Some(last) = messages.last_mut()
         && !rows.is_empty()
     {
@@ -98,11 +84,7 @@ pub fn answer_blocks(a: &AnswerView) -> Vec<String> {
     for block in &a.blocks {
         blocks.push(match block {
             Block::Paragraph(p) => escape(p),
-            Block::Bullets(items) => items
-                .iter()
-                .map(|i| format!("• {}", escape(i)))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            Block::Bullets(items) => items.iter().map(|i| format!("• {}", escape(i))).collect::<Vec<_>>().join("\n"),
         });
     }
     let mut sources = format!("<b>{}</b>", escape(a.sources_heading));
@@ -127,34 +109,15 @@ pub fn back_label(lang: Language) -> &'static str {
 
 pub fn feedback_row(id: &str) -> Vec<InlineKeyboardButton> {
     vec![
-        InlineKeyboardButton::callback(
-            "👍 Helpful",
-            Callback::Vote {
-                id: id.to_string(),
-                up: true,
-            }
-            .encode(),
-        ),
-        InlineKeyboardButton::callback(
-            "👎 Not helpful",
-            Callback::Vote {
-                id: id.to_string(),
-                up: false,
-            }
-            .encode(),
-        ),
+        InlineKeyboardButton::callback("👍 Helpful", Callback::Vote { id: id.to_string(), up: true }.encode()),
+        InlineKeyboardButton::callback("👎 Not helpful", Callback::Vote { id: id.to_string(), up: false }.encode()),
     ]
 }
 
 pub fn choice_rows(choices: &[Choice], make: impl Fn(String) -> Callback) -> Vec<Vec<InlineKeyboardButton>> {
     choices
         .iter()
-        .map(|c| {
-            vec![InlineKeyboardButton::callback(
-                c.question.clone(),
-                make(c.id.clone()).encode(),
-            )]
-        })
+        .map(|c| vec![InlineKeyboardButton::callback(c.question.clone(), make(c.id.clone()).encode())])
         .collect()
 }
 

@@ -17,16 +17,8 @@ pub fn schema() -> UpdateHandler<Error> {
 
 fn messages() -> UpdateHandler<Error> {
     dptree::filter(|msg: Message, me: Me| handlers::addressed_to_bot(&msg, &me))
-        .branch(
-            dptree::entry()
-                .filter_command::<Command>()
-                .endpoint(handlers::on_command),
-        )
-        .branch(
-            dptree::entry()
-                .filter_command::<AdminCommand>()
-                .endpoint(handlers::on_admin_command),
-        )
+        .branch(dptree::entry().filter_command::<Command>().endpoint(handlers::on_command))
+        .branch(dptree::entry().filter_command::<AdminCommand>().endpoint(handlers::on_admin_command))
         .branch(
             dptree::filter(|msg: Message| msg.text().is_some_and(|t| t.starts_with('/')))
                 .endpoint(handlers::on_unknown_command),

@@ -24,11 +24,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     /// About a minute of trying in all: long enough to ride out a Telegram hiccup or a network blip.
     fn default() -> Self {
-        RetryPolicy {
-            attempts: 10,
-            first_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(10),
-        }
+        RetryPolicy { attempts: 10, first_backoff: Duration::from_millis(200), max_backoff: Duration::from_secs(10) }
     }
 }
 
@@ -49,12 +45,7 @@ pub struct Target {
 
 impl Sender {
     pub fn new(bot: Bot, limits: SendLimits, policy: RetryPolicy, metrics: Arc<Metrics>) -> Self {
-        Sender {
-            bot,
-            limiter: Arc::new(SendLimiter::new(limits)),
-            policy,
-            metrics,
-        }
+        Sender { bot, limiter: Arc::new(SendLimiter::new(limits)), policy, metrics }
     }
 
     pub async fn send(&self, to: Target, out: &Outgoing, reply_to: Option<MessageId>) -> Result<Message, RequestError> {
@@ -185,14 +176,7 @@ pub fn transient(e: &RequestError) -> Option<Option<Duration>> {
 /// Telegram reports its own failures (HTTP 5xx) with descriptions like these.
 fn is_server_error(description: &str) -> bool {
     let d = description.to_ascii_lowercase();
-    [
-        "internal server error",
-        "bad gateway",
-        "service unavailable",
-        "gateway timeout",
-        "too many requests",
-        "timeout",
-    ]
-    .iter()
-    .any(|s| d.contains(s))
+    ["internal server error", "bad gateway", "service unavailable", "gateway timeout", "too many requests", "timeout"]
+        .iter()
+        .any(|s| d.contains(s))
 }

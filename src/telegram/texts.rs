@@ -33,11 +33,7 @@ static EN: Texts = Texts {
               unwell, contact your care team's 24-hour line or emergency services now.\n\n\
               🔒 I do not keep your name or who asked what.\n\n\
               Type a question in your own words, for example:",
-    examples: [
-        "What is immunotherapy?",
-        "Will my hair fall out?",
-        "How long does treatment last?",
-    ],
+    examples: ["What is immunotherapy?", "Will my hair fall out?", "How long does treatment last?"],
     help: "<b>How to ask</b>\n\n\
            Type your question in your own words, like you would ask a nurse. Spelling mistakes are fine.\n\n\
            • One question per message works best.\n\

@@ -5,6 +5,17 @@ use unicode_normalization::char::is_combining_mark;
 
 /// Folds text so that "Ｋeytruda", "KEYTRUDA" and "keytrúda" read the same.
 pub fn fold(text: &str) -> String {
+    // Plain ASCII (most messages and all of the FAQ) needs no Unicode tables.
+    if text.is_ascii() {
+        return text
+            .bytes()
+            .map(|b| match b {
+                b'`' => '\'',
+                b if b.is_ascii_control() => ' ',
+                b => b.to_ascii_lowercase() as char,
+            })
+            .collect();
+    }
     let mut out = String::with_capacity(text.len());
     // NFKC first (compatibility forms, full-width letters), then NFD to split accents off their letters.
     for c in text.nfkc().flat_map(char::to_lowercase).nfd() {

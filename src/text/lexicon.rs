@@ -2,7 +2,7 @@
 //! longest term first, plus the broader concepts each one implies.
 
 use crate::corpus::{Concept, Scope};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Debug, Clone)]
 pub struct LexiconConcept {

@@ -54,6 +54,8 @@ pub struct Analysis {
     pub tokens: Vec<Token>,
     /// (what was typed, what it was read as)
     pub corrections: Vec<(String, String)>,
+    /// The words as read (after corrections), before stemming.
+    pub words: Vec<String>,
 }
 
 impl Analysis {
@@ -77,12 +79,7 @@ pub struct Analyzer {
 impl Analyzer {
     /// Without lexicon or typo correction: for comparing phrasings as written.
     pub fn plain(lang: Language) -> Self {
-        Analyzer {
-            lang,
-            stemmer: lang.stemmer(),
-            lexicon: Lexicon::default(),
-            speller: None,
-        }
+        Analyzer { lang, stemmer: lang.stemmer(), lexicon: Lexicon::default(), speller: None }
     }
 
     pub fn new(lang: Language, concepts: &[Concept]) -> Self {
@@ -92,9 +89,17 @@ impl Analyzer {
     }
 
     /// Turns on typo correction towards the given vocabulary (the words the corpus uses).
-    pub fn with_speller<'a>(mut self, vocabulary: impl IntoIterator<Item = &'a str>) -> Self {
+    /// `words` are words the corpus already analysed (no need to read those texts again); `texts` are read here.
+    pub fn with_speller<'a>(
+        mut self,
+        words: impl IntoIterator<Item = &'a str>,
+        texts: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
         let mut speller = Speller::new(self.lang.min_correctable_len()).with_dictionary(self.lang.dictionary());
-        for text in vocabulary {
+        for word in words {
+            speller.add(word, &self.stem(word));
+        }
+        for text in texts {
             for word in tokenize(&fold(text), self.lang) {
                 let stem = self.stem(&word);
                 speller.add(&word, &stem);
@@ -120,7 +125,26 @@ impl Analyzer {
         if word.chars().any(|c| c.is_numeric()) {
             return word.to_string();
         }
-        self.stemmer.stem(word).into_owned()
+        // The same few thousand words recur in every question and phrasing; the stemmer is the costliest
+        // step of the pipeline, so each thread remembers what it has stemmed.
+        thread_local! {
+            static STEMS: std::cell::RefCell<Vec<rustc_hash::FxHashMap<String, String>>> =
+                std::cell::RefCell::new(vec![rustc_hash::FxHashMap::default(); Language::ALL.len()]);
+        }
+        const MAX_REMEMBERED: usize = 200_000;
+        STEMS.with(|cell| {
+            let mut all = cell.borrow_mut();
+            let stems = &mut all[self.lang as usize];
+            if let Some(s) = stems.get(word) {
+                return s.clone();
+            }
+            if stems.len() >= MAX_REMEMBERED {
+                stems.clear();
+            }
+            let stem = self.stemmer.stem(word).into_owned();
+            stems.insert(word.to_string(), stem.clone());
+            stem
+        })
     }
 
     fn stems(&self, text: &str) -> Vec<String> {
@@ -247,10 +271,6 @@ impl Analyzer {
             });
             i += 1;
         }
-        Analysis {
-            folded,
-            tokens,
-            corrections,
-        }
+        Analysis { folded, tokens, corrections, words }
     }
 }

@@ -8,13 +8,13 @@
 //! indexed by its consonant skeleton ("permanent" → "prmnnt"), which catches the double vowel slips that
 //! patients make most ("perminant", "diarhea") and the delete index misses.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::FxHasher;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::hash::{Hash, Hasher};
 
 pub struct Speller {
     min_len: usize,
-    dictionary: Option<&'static HashSet<&'static str>>,
+    dictionary: Option<&'static std::collections::HashSet<&'static str>>,
     /// word → how often the corpus uses it (ties go to the more common word)
     words: HashMap<String, u32>,
     stems: HashSet<String>,
@@ -28,15 +28,15 @@ impl Speller {
         Speller {
             min_len,
             dictionary: None,
-            words: HashMap::new(),
-            stems: HashSet::new(),
+            words: HashMap::default(),
+            stems: HashSet::default(),
             deletes: Vec::new(),
             list: Vec::new(),
         }
     }
 
     /// Real words of the language that are never corrected, even when the corpus does not use them.
-    pub fn with_dictionary(mut self, dictionary: &'static HashSet<&'static str>) -> Self {
+    pub fn with_dictionary(mut self, dictionary: &'static std::collections::HashSet<&'static str>) -> Self {
         self.dictionary = Some(dictionary);
         self
     }
@@ -55,12 +55,7 @@ impl Speller {
 
     /// Builds the delete index once all words are in.
     pub fn finish(&mut self) {
-        self.list = self
-            .words
-            .keys()
-            .filter(|w| w.chars().count() >= self.min_len)
-            .cloned()
-            .collect();
+        self.list = self.words.keys().filter(|w| w.chars().count() >= self.min_len).cloned().collect();
         self.list.sort();
         let mut deletes = Vec::with_capacity(self.list.len() * 10);
         for (i, word) in self.list.iter().enumerate() {
@@ -94,7 +89,7 @@ impl Speller {
             return None;
         }
         let mut best: Option<(usize, std::cmp::Reverse<u32>, &str)> = None;
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut keys: Vec<u64> = deletions(word, limit).iter().map(|d| hash(d)).collect();
         keys.push(hash(&skeleton(word)));
         for h in keys {
@@ -136,7 +131,7 @@ fn skeleton(word: &str) -> String {
 }
 
 fn hash(s: &str) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = FxHasher::default();
     s.hash(&mut h);
     h.finish()
 }
@@ -153,7 +148,7 @@ fn max_distance(len: usize, min_len: usize) -> usize {
 
 /// Every string made by deleting up to `distance` characters (the word itself included).
 fn deletions(word: &str, distance: usize) -> HashSet<String> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     out.insert(word.to_string());
     let mut frontier = vec![word.to_string()];
     for _ in 0..distance {

@@ -30,6 +30,10 @@ pub fn tokenize(folded: &str, lang: Language) -> Vec<String> {
 }
 
 fn split_letters_digits(word: &str, out: &mut Vec<String>) {
+    if word.chars().all(char::is_alphabetic) {
+        out.push(word.to_string());
+        return;
+    }
     let mut current = String::new();
     let mut digits = None;
     for c in word.chars().filter(|c| *c != '\'') {
@@ -55,10 +59,7 @@ mod tests {
 
     #[test]
     fn punctuation_splits_words() {
-        assert_eq!(
-            words("side-effects, of keytruda?"),
-            ["side", "effects", "of", "keytruda"]
-        );
+        assert_eq!(words("side-effects, of keytruda?"), ["side", "effects", "of", "keytruda"]);
     }
 
     #[test]
@@ -73,17 +74,11 @@ mod tests {
         assert_eq!(words("it won't stop"), ["it", "will", "not", "stop"]);
         assert_eq!(words("i cannot sleep"), ["i", "can", "not", "sleep"]);
         assert_eq!(words("doesn't work"), ["does", "not", "work"]);
-        assert_eq!(
-            words("it didnt work, whats next"),
-            ["it", "did", "not", "work", "what", "next"]
-        );
+        assert_eq!(words("it didnt work, whats next"), ["it", "did", "not", "work", "what", "next"]);
     }
 
     #[test]
     fn possessives_and_short_forms_drop_their_suffix() {
-        assert_eq!(
-            words("my husband's drip, i'm scared"),
-            ["my", "husband", "drip", "i", "scared"]
-        );
+        assert_eq!(words("my husband's drip, i'm scared"), ["my", "husband", "drip", "i", "scared"]);
     }
 }

@@ -42,12 +42,7 @@ pub fn run(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(stdin.as_bytes())
-        .expect("stdin written");
+    child.stdin.take().expect("piped").write_all(stdin.as_bytes()).expect("stdin written");
     child.wait_with_output().expect("the binary finishes")
 }
 

@@ -48,11 +48,7 @@ impl BotProcess {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        BotProcess {
-            child: cmd.spawn().expect("the bot starts"),
-            log,
-            dir,
-        }
+        BotProcess { child: cmd.spawn().expect("the bot starts"), log, dir }
     }
 
     pub fn logs(&self) -> String {
@@ -60,10 +56,7 @@ impl BotProcess {
     }
 
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
+        let status = Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]).status().unwrap();
         assert!(status.success());
     }
 

@@ -64,11 +64,7 @@ impl FakeTelegram {
         let port = listener.local_addr().unwrap().port();
         let fake = FakeTelegram {
             port,
-            state: Arc::new(Mutex::new(State {
-                next_update: 1,
-                next_message: 1000,
-                ..State::default()
-            })),
+            state: Arc::new(Mutex::new(State { next_update: 1, next_message: 1000, ..State::default() })),
             changed: Arc::new(Notify::new()),
             calls_changed: Arc::new(Notify::new()),
         };
@@ -87,13 +83,7 @@ impl FakeTelegram {
     }
 
     pub fn fail_next(&self, method: &str, fault: Fault) {
-        self.state
-            .lock()
-            .unwrap()
-            .faults
-            .entry(method.to_string())
-            .or_default()
-            .push_back(fault);
+        self.state.lock().unwrap().faults.entry(method.to_string()).or_default().push_back(fault);
     }
 
     /// Makes an update available to getUpdates; returns its id.
@@ -134,10 +124,7 @@ impl FakeTelegram {
     /// A text message from a user in their private chat (chat id = user id); returns (update id, message id).
     pub fn text(&self, user: i64, text: &str) -> (i64, i64) {
         let mid = self.next_message_id();
-        let update = self.push(
-            "message",
-            message_json(mid, private_chat(user), user, json!({ "text": text })),
-        );
+        let update = self.push("message", message_json(mid, private_chat(user), user, json!({ "text": text })));
         (update, mid)
     }
 
@@ -146,10 +133,7 @@ impl FakeTelegram {
     }
 
     pub fn calls_to(&self, method: &str, chat: i64) -> Vec<Call> {
-        self.calls()
-            .into_iter()
-            .filter(|c| c.method == method && chat_of(&c.body) == Some(chat))
-            .collect()
+        self.calls().into_iter().filter(|c| c.method == method && chat_of(&c.body) == Some(chat)).collect()
     }
 
     pub fn queued_at(&self, update: i64) -> Option<Instant> {
@@ -171,11 +155,7 @@ impl FakeTelegram {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                let all: Vec<String> = self
-                    .calls()
-                    .iter()
-                    .map(|c| format!("{} {}", c.method, c.body))
-                    .collect();
+                let all: Vec<String> = self.calls().iter().map(|c| format!("{} {}", c.method, c.body)).collect();
                 panic!(
                     "expected {count} {method} call(s) to {chat:?} within {within:?}; calls were:\n{}",
                     all.join("\n")
@@ -191,13 +171,7 @@ impl FakeTelegram {
             let Some((method, body)) = read_request(&mut stream, &mut buffer).await else {
                 return;
             };
-            let fault = self
-                .state
-                .lock()
-                .unwrap()
-                .faults
-                .get_mut(&method)
-                .and_then(VecDeque::pop_front);
+            let fault = self.state.lock().unwrap().faults.get_mut(&method).and_then(VecDeque::pop_front);
             let (status, reply) = match fault {
                 Some(Fault::Drop) => {
                     self.record(&method, body, None);
@@ -212,17 +186,11 @@ impl FakeTelegram {
                 }
                 Some(Fault::ServerError) => {
                     self.record(&method, body, None);
-                    (
-                        500,
-                        json!({"ok": false, "error_code": 500, "description": "Internal Server Error"}),
-                    )
+                    (500, json!({"ok": false, "error_code": 500, "description": "Internal Server Error"}))
                 }
                 Some(Fault::Unauthorized) => {
                     self.record(&method, body, None);
-                    (
-                        401,
-                        json!({"ok": false, "error_code": 401, "description": "Unauthorized"}),
-                    )
+                    (401, json!({"ok": false, "error_code": 401, "description": "Unauthorized"}))
                 }
                 Some(Fault::Slow(d)) => {
                     tokio::time::sleep(d).await;
@@ -269,11 +237,7 @@ impl FakeTelegram {
                     body["message_id"].as_i64().unwrap_or(0)
                 };
                 let chat_id = body["chat_id"].as_i64().unwrap_or(0);
-                let chat = if chat_id < 0 {
-                    group_chat(chat_id)
-                } else {
-                    private_chat(chat_id)
-                };
+                let chat = if chat_id < 0 { group_chat(chat_id) } else { private_chat(chat_id) };
                 let mut message = message_json(mid, chat, BOT_ID, json!({"text": body["text"].as_str().unwrap_or("")}));
                 message["from"]["is_bot"] = json!(true);
                 if let Some(markup) = body.get("reply_markup") {
@@ -332,10 +296,7 @@ pub fn group_chat(id: i64) -> Value {
 }
 
 pub fn message_json(message_id: i64, chat: Value, from: i64, content: Value) -> Value {
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs();
     let mut m = json!({
         "message_id": message_id,
         "date": now,
@@ -367,11 +328,7 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<(S
     let path = head.split_whitespace().nth(1)?.to_string();
     let length: usize = head
         .lines()
-        .find_map(|l| {
-            l.to_ascii_lowercase()
-                .strip_prefix("content-length:")
-                .map(|v| v.trim().parse().unwrap_or(0))
-        })
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
         .unwrap_or(0);
     while buffer.len() < header_end + length {
         let n = stream.read(&mut chunk).await.ok()?;
@@ -385,9 +342,7 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<(S
     // Method names are case-insensitive; teloxide writes them as "SendMessage".
     let name = path.rsplit('/').next()?;
     let mut chars = name.chars();
-    let method = chars
-        .next()
-        .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())?;
+    let method = chars.next().map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())?;
     Some((method, body))
 }
 

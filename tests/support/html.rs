@@ -27,9 +27,8 @@ pub fn check(html: &str) -> Result<(), String> {
         let (before, tail) = rest.split_at(i);
         let _ = before;
         if tail.starts_with('&') {
-            let end = tail
-                .find(';')
-                .ok_or_else(|| format!("unterminated entity at {:?}", &tail[..tail.len().min(12)]))?;
+            let end =
+                tail.find(';').ok_or_else(|| format!("unterminated entity at {:?}", &tail[..tail.len().min(12)]))?;
             let entity = &tail[..=end];
             let ok = matches!(entity, "&lt;" | "&gt;" | "&amp;" | "&quot;")
                 || (entity.starts_with("&#") && entity[2..end].chars().all(|c| c.is_ascii_hexdigit() || c == 'x'));
@@ -42,9 +41,7 @@ pub fn check(html: &str) -> Result<(), String> {
         let end = tail.find('>').ok_or("a '<' that does not open a tag")?;
         let tag = &tail[1..end];
         if let Some(name) = tag.strip_prefix('/') {
-            let open = stack
-                .pop()
-                .ok_or_else(|| format!("closing </{name}> with nothing open"))?;
+            let open = stack.pop().ok_or_else(|| format!("closing </{name}> with nothing open"))?;
             if open != name {
                 return Err(format!("</{name}> closes <{open}>"));
             }
