@@ -4,8 +4,8 @@
 use super::signals;
 use crate::corpus::LanguageCorpus;
 use crate::text::{Analysis, Analyzer, TermKind};
-use std::cell::RefCell;
 use rustc_hash::FxHashMap as HashMap;
+use std::cell::RefCell;
 
 pub type TermId = u32;
 
@@ -117,10 +117,8 @@ impl Index {
             }
             let answer_analysis = analyzer.analyze(&entry.answer);
             count_words(&answer_analysis);
-            let mut answer: Vec<TermId> = unit_terms(&answer_analysis, |t| intern(t, &mut terms))
-                .into_iter()
-                .map(|(t, _)| t)
-                .collect();
+            let mut answer: Vec<TermId> =
+                unit_terms(&answer_analysis, |t| intern(t, &mut terms)).into_iter().map(|(t, _)| t).collect();
             answer.sort_unstable();
             answer.dedup();
             answer_terms.push(answer);

@@ -206,7 +206,8 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
             .map(|&e| {
                 let (phrasing, u) = best_unit[e as usize];
                 let unit = &index.units[u as usize];
-                let profile = signals::similarity(entries.values[e as usize], query_norm, index.entry_norms[e as usize]);
+                let profile =
+                    signals::similarity(entries.values[e as usize], query_norm, index.entry_norms[e as usize]);
                 Candidate {
                     entry: e as usize,
                     score: mix * phrasing + (1.0 - mix) * profile,
@@ -223,15 +224,20 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     });
     // Only the best few need the finer signals: partial selection instead of sorting every candidate.
     if best.len() > signals::ANSWER_RERANK {
-        best.select_nth_unstable_by(signals::ANSWER_RERANK, |a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        best.select_nth_unstable_by(signals::ANSWER_RERANK, |a, b| {
+            b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry))
+        });
     }
     best.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
     best.truncate(signals::ANSWER_RERANK);
     let sequence = index.query_sequence(analysis);
     let seq_weight = signals::WORD_ORDER_WEIGHT;
-    for c in &mut best {
+    best.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+    for (rank, c) in best.iter_mut().enumerate() {
         c.answer = answer_coverage(index, c.entry, query, query_norm);
-        c.order = index.sequence_similarity(c.entry, &sequence);
+        // Word order is the costliest signal: the leaders get it; the rest keep their bag-of-words score.
+        c.order =
+            if rank < signals::WORD_ORDER_RERANK { index.sequence_similarity(c.entry, &sequence) } else { c.score };
         c.score = (1.0 - seq_weight) * c.score + seq_weight * c.order;
         c.score = (c.score + signals::ANSWER_WEIGHT * c.answer).min(1.0);
         c.score *= scope_factor;

@@ -26,11 +26,13 @@ pub const PHRASING_MIX: f32 = 0.5;
 
 /// The word-order signal's share of the final score (the rest is the bag-of-words score).
 pub const WORD_ORDER_WEIGHT: f32 = 0.3;
+/// How many leading candidates get the word-order signal.
+pub const WORD_ORDER_RERANK: usize = 5;
 
 /// Unknown words this short or shorter, and garbled words (neither corpus words nor words of the language),
 /// weigh only `GARBLED_FACTOR` of an unknown real word.
 pub const SHORT_WORD: usize = 3;
-pub const GARBLED_FACTOR: f32 = 0.2;
+pub const GARBLED_FACTOR: f32 = 0.05;
 
 /// A keyword match counts for this much of a question match.
 pub const KEYWORD_WEIGHT: f32 = 0.8;
@@ -63,7 +65,7 @@ pub const MAX_SUGGESTIONS: usize = 3;
 
 /// Cap on each posting-list walk. Lists are sorted shortest phrasing first, so for a term in (nearly) every
 /// entry the walk keeps the phrasings it would score highest; this bounds the cost per question on huge corpora.
-pub const MAX_POSTINGS_PER_TERM: usize = 5_000;
+pub const MAX_POSTINGS_PER_TERM: usize = 1_000;
 
 /// Inverse document frequency (BM25's form): a word in every entry weighs almost nothing, a word in one entry
 /// (or none: a word the corpus does not know) weighs most.
@@ -80,7 +82,11 @@ pub fn similarity(dot: f32, query_norm: f32, unit_norm: f32) -> f32 {
     let q = (dot / query_norm).min(1.0);
     let u = (dot / unit_norm).min(1.0);
     // With the exponent at one half this is the cosine; sqrt is much cheaper than two powf calls.
-    if QUERY_COVERAGE_EXPONENT == 0.5 { (q * u).sqrt() } else { q.powf(QUERY_COVERAGE_EXPONENT) * u.powf(1.0 - QUERY_COVERAGE_EXPONENT) }
+    if QUERY_COVERAGE_EXPONENT == 0.5 {
+        (q * u).sqrt()
+    } else {
+        q.powf(QUERY_COVERAGE_EXPONENT) * u.powf(1.0 - QUERY_COVERAGE_EXPONENT)
+    }
 }
 
 #[cfg(test)]

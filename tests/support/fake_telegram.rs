@@ -71,6 +71,7 @@ impl FakeTelegram {
         let server = fake.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
+                let _ = stream.set_nodelay(true);
                 let server = server.clone();
                 tokio::spawn(async move { server.serve_connection(stream).await });
             }
@@ -204,7 +205,9 @@ impl FakeTelegram {
                 if status == 200 { "OK" } else { "Error" },
                 text.len()
             );
-            if stream.write_all(head.as_bytes()).await.is_err() || stream.write_all(text.as_bytes()).await.is_err() {
+            // One write per response: a header and a body in two writes meet Nagle's algorithm and delayed ACKs,
+            // which put 40 ms on every round trip.
+            if stream.write_all((head + &text).as_bytes()).await.is_err() {
                 return;
             }
         }
