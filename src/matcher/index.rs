@@ -197,7 +197,7 @@ impl Index {
     /// the closure also gets a per-entry slot (best unit similarity, unit) that starts at zero.
     pub fn accumulate<R>(&self, query: &[QueryTerm], f: impl FnOnce(&Dots, &Dots, &mut [(f32, u32)]) -> R) -> R {
         thread_local! {
-            static SCRATCH: RefCell<(Dots, Dots, Vec<(f32, u32)>)> = RefCell::new((Dots::default(), Dots::default(), Vec::new()));
+            static SCRATCH: RefCell<Scratch> = RefCell::new((Dots::default(), Dots::default(), Vec::new()));
         }
         SCRATCH.with(|scratch| {
             let (units, entries, best) = &mut *scratch.borrow_mut();
@@ -216,6 +216,9 @@ impl Index {
         })
     }
 }
+
+/// Per-thread scoring buffers: unit dots, entry-profile dots, and each entry's best unit.
+type Scratch = (Dots, Dots, Vec<(f32, u32)>);
 
 /// A sparse accumulator: dense values, plus the list of slots touched so that clearing costs only those.
 #[derive(Default)]
