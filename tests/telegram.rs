@@ -323,7 +323,7 @@ async fn a_flooding_user_is_told_once_and_slowed_while_others_are_answered_at_on
     let started = Instant::now();
     fake.text(117, "will my hair fall out");
     let other = fake.wait_for("sendMessage", Some(117), 1, WAIT).await;
-    assert!(other[0].at.duration_since(started) < Duration::from_secs(2), "another user is not slowed");
+    assert!(other[0].at.duration_since(started) < Duration::from_secs(5), "another user is not slowed");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let answers = fake.calls_to("sendMessage", 116).iter().filter(|c| text_of(c).contains("Sources")).count();
     assert!(answers < 8, "the flooding user is slowed, not answered at full speed ({answers} of 8 so far)");
