@@ -44,6 +44,19 @@ struct Cursor {
     flag: std::pin::Pin<Box<StopFlag>>,
     failures: u32,
     done: bool,
+    /// The next getUpdates, already on its way while the current batch is handed out, so a busy bot does not
+    /// wait a round trip between batches.
+    next: Option<tokio::task::JoinHandle<Result<Vec<Update>, RequestError>>>,
+}
+
+impl Cursor {
+    fn request(&self, offset: i32) -> tokio::task::JoinHandle<Result<Vec<Update>, RequestError>> {
+        let mut req = self.bot.get_updates().offset(offset).timeout(self.timeout);
+        if let Some(allowed) = &self.allowed {
+            req = req.allowed_updates(allowed.clone());
+        }
+        tokio::spawn(req.send())
+    }
 }
 
 fn stream(state: &mut PollState) -> impl Stream<Item = Result<Update, RequestError>> + Send + '_ {
@@ -63,6 +76,7 @@ fn stream(state: &mut PollState) -> impl Stream<Item = Result<Update, RequestErr
         flag: Box::pin(flag),
         failures: 0,
         done: false,
+        next: None,
     };
     futures::stream::unfold(cursor, |mut c| async move {
         loop {
@@ -73,15 +87,19 @@ fn stream(state: &mut PollState) -> impl Stream<Item = Result<Update, RequestErr
             if c.done {
                 return None;
             }
-            let mut req = c.bot.get_updates().offset(c.offset).timeout(c.timeout);
-            if let Some(allowed) = &c.allowed {
-                req = req.allowed_updates(allowed.clone());
-            }
+            let mut in_flight = match c.next.take() {
+                Some(handle) => handle,
+                None => c.request(c.offset),
+            };
             let stopped = tokio::select! {
-                result = req.send() => match result {
+                joined = &mut in_flight => match joined.unwrap_or_else(|e| Err(RequestError::Io(Arc::new(std::io::Error::other(e))))) {
                     Ok(updates) => {
                         c.failures = 0;
                         c.metrics.touch_poll();
+                        if let Some(last) = updates.last() {
+                            // Ask for what comes after this batch now; it is handed out once this one is.
+                            c.next = Some(c.request(last.id.as_offset()));
+                        }
                         c.buffer.extend(updates);
                         continue;
                     }
@@ -96,7 +114,11 @@ fn stream(state: &mut PollState) -> impl Stream<Item = Result<Update, RequestErr
                         return Some((Err(e), c));
                     }
                 },
-                _ = c.flag.as_mut() => true,
+                _ = c.flag.as_mut() => {
+                    // Whatever that request would bring is not confirmed, so Telegram sends it again later.
+                    in_flight.abort();
+                    true
+                }
             };
             if stopped {
                 // Confirm what was processed (every update before `offset`), take nothing new.

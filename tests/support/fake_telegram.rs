@@ -144,15 +144,15 @@ impl FakeTelegram {
     /// Waits until `count` calls of `method` to `chat` (any chat when None) were made, or panics after `within`.
     pub async fn wait_for(&self, method: &str, chat: Option<i64>, count: usize, within: Duration) -> Vec<Call> {
         let deadline = Instant::now() + within;
+        let matches = |c: &Call| c.method == method && chat.is_none_or(|id| chat_of(&c.body) == Some(id));
         loop {
             let notified = self.calls_changed.notified();
-            let found: Vec<Call> = self
-                .calls()
-                .into_iter()
-                .filter(|c| c.method == method && chat.is_none_or(|id| chat_of(&c.body) == Some(id)))
-                .collect();
-            if found.len() >= count {
-                return found;
+            // Count under the lock; copy only once enough have arrived (the load driver waits for thousands).
+            {
+                let state = self.state.lock().unwrap();
+                if state.calls.iter().filter(|c| matches(c)).count() >= count {
+                    return state.calls.iter().filter(|c| matches(c)).cloned().collect();
+                }
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
