@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -26,10 +25,8 @@ pub fn router(health: Health) -> Router {
     Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(health)
 }
 
-/// Serves the endpoints until the process ends.
-pub async fn serve(address: SocketAddr, health: Health) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(address).await?;
-    log::info!("health and metrics on http://{}", listener.local_addr()?);
+/// Serves the endpoints on an already bound listener (so a busy port fails the start, not a later task).
+pub async fn serve(listener: tokio::net::TcpListener, health: Health) -> std::io::Result<()> {
     axum::serve(listener, router(health)).await
 }
 

@@ -5,7 +5,7 @@
 use crate::events::Event;
 use crate::metrics::Metrics;
 use rusqlite::{Connection, OpenFlags, params};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
@@ -31,7 +31,6 @@ impl std::fmt::Display for StoreError {
 
 pub struct Store {
     conn: Connection,
-    path: PathBuf,
 }
 
 /// One stored unanswered question.
@@ -103,12 +102,7 @@ impl Store {
         let _: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).map_err(|e| corrupt(&e))?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| corrupt(&e))?;
         conn.execute_batch(SCHEMA).map_err(|e| corrupt(&e))?;
-        Ok(Store { conn, path: path.to_path_buf() })
-    }
-
-    /// A second connection to the same file, for reports.
-    pub fn reader(&self) -> Result<Store, StoreError> {
-        Store::open(&self.path)
+        Ok(Store { conn })
     }
 
     pub fn record(&mut self, event: &Event) -> rusqlite::Result<()> {

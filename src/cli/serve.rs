@@ -175,7 +175,7 @@ pub fn run(settings: Settings) -> Result<(), String> {
                 .map_err(|e| format!("cannot listen on {address} for /healthz: {e}"))?;
             log::info!("health and metrics on http://{address}");
             tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, health::router(health)).await {
+                if let Err(e) = health::serve(listener, health).await {
                     log::error!("the health endpoint stopped: {e}");
                 }
             });

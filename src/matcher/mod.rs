@@ -150,11 +150,6 @@ impl Engine {
         terms.dedup();
         terms
     }
-
-    /// Counts for `check` and `/about`: vocabulary size and lexicon terms per language.
-    pub fn lexicon_terms(&self) -> usize {
-        self.langs.iter().map(|l| l.analyzer.lexicon().term_count()).sum()
-    }
 }
 
 fn build_language(part: &LanguageCorpus) -> LanguageEngine {
@@ -168,8 +163,7 @@ fn build_language(part: &LanguageCorpus) -> LanguageEngine {
         .iter()
         .flat_map(|c| c.terms.iter().map(String::as_str))
         .chain(part.warnings.signs.iter().flat_map(|s| s.phrases.iter().map(String::as_str)));
-    let repeated = words.iter().flat_map(|(w, n)| std::iter::repeat_n(w.as_str(), *n as usize));
-    let analyzer = base.with_speller(repeated, texts);
+    let analyzer = base.with_speller(words.iter().map(|(w, n)| (w.as_str(), *n)), texts);
     let signs = WarningSigns::build(&part.warnings, &analyzer);
     LanguageEngine { lang: part.lang, analyzer, index, signs }
 }
@@ -232,7 +226,6 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     best.truncate(signals::ANSWER_RERANK);
     let sequence = index.query_sequence(analysis);
     let seq_weight = signals::WORD_ORDER_WEIGHT;
-    best.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
     for (rank, c) in best.iter_mut().enumerate() {
         c.answer = answer_coverage(index, c.entry, query, query_norm);
         // Word order is the costliest signal: the leaders get it; the rest keep their bag-of-words score.

@@ -320,8 +320,8 @@ async fn send_plain(app: &App, to: Target, html: &str) -> HandlerResult {
     Ok(())
 }
 
-/// Admin reports can be long: plain text escaped and split like any reply.
-async fn send_long_plain(app: &App, to: Target, text: &str) -> HandlerResult {
+/// Admin reports and notices can be long: plain text escaped and split like any reply.
+pub(super) async fn send_long_plain(app: &App, to: Target, text: &str) -> HandlerResult {
     let blocks: Vec<String> = text.split("\n\n").map(render::escape).collect();
     for html in render::pack(&blocks) {
         app.sender.send(to, &Outgoing { html, keyboard: None }, None).await?;

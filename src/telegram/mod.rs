@@ -186,11 +186,8 @@ async fn forward_notices(app: Arc<App>, mut notices: mpsc::UnboundedReceiver<Str
     while let Some(text) = notices.recv().await {
         for admin in &app.settings.admins {
             let to = send::Target { chat: ChatId(*admin as i64), is_group: false };
-            let blocks: Vec<String> = text.split("\n\n").map(render::escape).collect();
-            for html in render::pack(&blocks) {
-                if let Err(e) = app.sender.send(to, &render::Outgoing { html, keyboard: None }, None).await {
-                    log::warn!("could not notify an admin: {e}");
-                }
+            if let Err(e) = handlers::send_long_plain(&app, to, &text).await {
+                log::warn!("could not notify an admin: {e}");
             }
         }
     }

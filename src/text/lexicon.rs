@@ -53,10 +53,6 @@ impl Lexicon {
             .find(|(term, _)| stems.len() >= term.len() && stems[..term.len()] == term[..])
             .map(|(term, concept)| (term.len(), *concept))
     }
-
-    pub fn term_count(&self) -> usize {
-        self.by_first.values().map(Vec::len).sum()
-    }
 }
 
 fn broader_closure(start: usize, concepts: &[Concept], index: &HashMap<&str, usize>) -> Vec<usize> {

@@ -89,15 +89,16 @@ impl Analyzer {
     }
 
     /// Turns on typo correction towards the given vocabulary (the words the corpus uses).
-    /// `words` are words the corpus already analysed (no need to read those texts again); `texts` are read here.
+    /// `words` are words the corpus already analysed, with how often it uses them (no need to read those texts
+    /// again); `texts` are read here.
     pub fn with_speller<'a>(
         mut self,
-        words: impl IntoIterator<Item = &'a str>,
+        words: impl IntoIterator<Item = (&'a str, u32)>,
         texts: impl IntoIterator<Item = &'a str>,
     ) -> Self {
         let mut speller = Speller::new(self.lang.min_correctable_len()).with_dictionary(self.lang.dictionary());
-        for word in words {
-            speller.add(word, &self.stem(word));
+        for (word, times) in words {
+            speller.add_times(word, &self.stem(word), times);
         }
         for text in texts {
             for word in tokenize(&fold(text), self.lang) {

@@ -41,10 +41,15 @@ impl Speller {
     }
 
     pub fn add(&mut self, word: &str, stem: &str) {
+        self.add_times(word, stem, 1);
+    }
+
+    /// Adds a word the corpus uses `times` times (the count breaks ties between corrections).
+    pub fn add_times(&mut self, word: &str, stem: &str, times: u32) {
         match self.words.get_mut(word) {
-            Some(n) => *n += 1,
+            Some(n) => *n += times,
             None => {
-                self.words.insert(word.to_string(), 1);
+                self.words.insert(word.to_string(), times);
             }
         }
         if !self.stems.contains(stem) {
@@ -74,10 +79,6 @@ impl Speller {
             || self.stems.contains(stem)
             || word.chars().any(|c| c.is_numeric())
             || self.dictionary.is_some_and(|d| d.contains(word))
-    }
-
-    pub fn vocabulary_len(&self) -> usize {
-        self.words.len()
     }
 
     /// The corpus word this one most likely misspells, if any is close enough.
