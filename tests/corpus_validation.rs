@@ -102,3 +102,13 @@ fn check_on_the_shipped_faq_is_clean() {
     assert!(stdout.starts_with("ok: en: "), "{stdout}");
     assert!(stdout.contains("(0 warning(s))"), "{stdout}");
 }
+
+#[test]
+fn an_entry_with_too_many_phrasings_is_an_error() {
+    let many: Vec<String> =
+        (0..=immunofaq::corpus::MAX_PHRASINGS).map(|i| format!("\"question number {i}\"")).collect();
+    let body =
+        entry_toml("a", "What is A?").replacen("alternates = [", &format!("alternates = [{}, ", many.join(", ")), 1);
+    let (_d, p) = problems(&[("a.toml", &body)]);
+    assert!(has(&p, "at most 1000 alternates and keywords"), "{p:?}");
+}

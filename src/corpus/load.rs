@@ -4,9 +4,10 @@
 use super::problem::{Problem, Severity};
 use super::toml_read::{Reader, Value, get};
 use super::{Concept, Corpus, Entry, Group, LanguageCorpus, Origin, Scope, Sign, Source, Warnings};
-use crate::text::{Analyzer, Language};
-use std::collections::HashMap;
+use crate::text::{Analyzer, BulkReader, Language};
+use rustc_hash::FxHashMap as HashMap;
 use std::fs;
+use std::hash::BuildHasher;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
@@ -103,40 +104,51 @@ fn toml_files(dir: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
 }
 
 fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> LanguageCorpus {
-    let mut part = LanguageCorpus {
+    let empty = || LanguageCorpus {
         lang,
         groups: Vec::new(),
         entries: Vec::new(),
         lexicon: Vec::new(),
         warnings: Warnings::default(),
     };
+    let files = toml_files(dir, problems);
+    // Files are independent until the cross-check: read them on every core, then merge in file order so that
+    // entries and problems come out the same on any machine.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len()).max(1);
+    let mut read: Vec<(usize, LanguageCorpus, Vec<Problem>, bool)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|w| {
+                let files = &files;
+                scope.spawn(move || {
+                    (w..files.len())
+                        .step_by(threads)
+                        .map(|f| {
+                            let mut part = empty();
+                            let mut problems = Vec::new();
+                            let warnings = read_file(&files[f], &mut part, &mut problems);
+                            (f, part, problems, warnings)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().expect("reading a FAQ file does not panic")).collect()
+    });
+    read.sort_by_key(|(f, ..)| *f);
+    let mut part = empty();
     let mut have_warnings = false;
-    for file in toml_files(dir, problems) {
-        let text = match fs::read_to_string(&file) {
-            Ok(t) => t,
-            Err(e) => {
-                problems.push(dir_problem(&file, format!("cannot read the file: {e}")));
-                continue;
-            }
-        };
-        let (doc, errors) = DeTable::parse_recoverable(&text);
-        let mut reader = Reader { file: &file, text: &text, problems, line_cache: std::cell::Cell::new((0, 1)) };
-        if !errors.is_empty() {
-            for e in errors {
-                let span = e.span().unwrap_or(0..0);
-                reader.error(span, None, format!("TOML syntax: {}", e.message().trim()));
-            }
-            continue;
-        }
-        let name = file.file_name().unwrap_or_default().to_string_lossy();
-        let table = doc.get_ref();
-        if name == LEXICON_FILE {
-            read_lexicon(&mut reader, table, &mut part.lexicon);
-        } else if name == WARNINGS_FILE {
+    for (_, file_part, file_problems, warnings) in read {
+        problems.extend(file_problems);
+        let offset = part.entries.len();
+        part.entries.extend(file_part.entries);
+        part.groups.extend(file_part.groups.into_iter().map(|mut g| {
+            g.entries.iter_mut().for_each(|e| *e += offset);
+            g
+        }));
+        part.lexicon.extend(file_part.lexicon);
+        if warnings {
             have_warnings = true;
-            part.warnings = read_warnings(&mut reader, table, doc.span());
-        } else {
-            read_group(&mut reader, table, doc.span(), &mut part);
+            part.warnings = file_part.warnings;
         }
     }
     if part.entries.is_empty() {
@@ -151,6 +163,37 @@ fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> Lan
     cross_check(&part, problems);
     part.groups.sort_by_key(|g| g.order);
     part
+}
+
+/// Reads one TOML file into `part`; true when it was the warnings file.
+fn read_file(file: &Path, part: &mut LanguageCorpus, problems: &mut Vec<Problem>) -> bool {
+    let text = match fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(dir_problem(file, format!("cannot read the file: {e}")));
+            return false;
+        }
+    };
+    let (doc, errors) = DeTable::parse_recoverable(&text);
+    let mut reader = Reader { file, text: &text, problems, line_cache: std::cell::Cell::new((0, 1)) };
+    if !errors.is_empty() {
+        for e in errors {
+            let span = e.span().unwrap_or(0..0);
+            reader.error(span, None, format!("TOML syntax: {}", e.message().trim()));
+        }
+        return false;
+    }
+    let name = file.file_name().unwrap_or_default().to_string_lossy();
+    let table = doc.get_ref();
+    if name == LEXICON_FILE {
+        read_lexicon(&mut reader, table, &mut part.lexicon);
+    } else if name == WARNINGS_FILE {
+        part.warnings = read_warnings(&mut reader, table, doc.span());
+        return true;
+    } else {
+        read_group(&mut reader, table, doc.span(), part);
+    }
+    false
 }
 
 fn read_group(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize>, part: &mut LanguageCorpus) {
@@ -220,6 +263,13 @@ fn read_entry(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Entry> {
         if text.trim().is_empty() {
             reader.error(span.clone(), item, "an alternate is empty".into());
         }
+    }
+    if alternates.len() + keywords.len() > super::MAX_PHRASINGS {
+        reader.error(
+            span.clone(),
+            item,
+            format!("an entry has at most {} alternates and keywords together", super::MAX_PHRASINGS),
+        );
     }
     Some(Entry {
         id: id.clone(),
@@ -347,8 +397,12 @@ fn read_warnings(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize
 /// and that every answer fits in one Telegram message.
 fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
     let analyzer = Analyzer::plain(part.lang);
-    let mut ids: HashMap<&str, &Entry> = HashMap::new();
-    let mut phrasings: HashMap<String, &str> = HashMap::new();
+    let mut reader = BulkReader::new(&analyzer);
+    let mut ids: HashMap<&str, &Entry> = HashMap::default();
+    // Phrasings by a hash of their stems, with their entry: two phrasings read the same when their stems are
+    // equal, which a hash match is checked against before anything is reported.
+    let mut phrasings: HashMap<u64, (usize, &str)> = HashMap::default();
+    let (mut stems, mut other_stems) = (Vec::new(), Vec::new());
     let at = |origin: &Origin, item: &str, severity: Severity, message: String| Problem {
         severity,
         file: origin.file.clone(),
@@ -357,7 +411,7 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
         item: Some(item.to_string()),
         message,
     };
-    for entry in &part.entries {
+    for (e, entry) in part.entries.iter().enumerate() {
         if let Some(first) = ids.insert(&entry.id, entry) {
             problems.push(at(
                 &entry.origin,
@@ -367,25 +421,36 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
             ));
         }
         for phrasing in std::iter::once(&entry.question).chain(&entry.alternates) {
-            let key = analyzer.phrasing_key(phrasing);
-            if key.is_empty() {
+            reader.stems(phrasing, &mut stems);
+            if stems.is_empty() {
                 continue;
             }
+            let key = rustc_hash::FxBuildHasher.hash_one(&stems);
             match phrasings.get(&key) {
-                Some(other) if *other != entry.id => problems.push(at(
-                    &entry.origin,
-                    &entry.id,
-                    Severity::Error,
-                    format!("the phrasing \"{phrasing}\" is also under entry `{other}`: a question can lead to one entry only"),
-                )),
-                Some(_) => problems.push(at(
-                    &entry.origin,
-                    &entry.id,
-                    Severity::Warning,
-                    format!("the phrasing \"{phrasing}\" is written twice in this entry"),
-                )),
+                Some(&(other_entry, other)) => {
+                    reader.stems(other, &mut other_stems);
+                    if other_stems != stems {
+                        continue;
+                    }
+                    let other = &part.entries[other_entry].id;
+                    problems.push(if other_entry != e {
+                        at(
+                            &entry.origin,
+                            &entry.id,
+                            Severity::Error,
+                            format!("the phrasing \"{phrasing}\" is also under entry `{other}`: a question can lead to one entry only"),
+                        )
+                    } else {
+                        at(
+                            &entry.origin,
+                            &entry.id,
+                            Severity::Warning,
+                            format!("the phrasing \"{phrasing}\" is written twice in this entry"),
+                        )
+                    });
+                }
                 None => {
-                    phrasings.insert(key, &entry.id);
+                    phrasings.insert(key, (e, phrasing));
                 }
             }
         }
@@ -433,8 +498,8 @@ fn check_lexicon(part: &LanguageCorpus, analyzer: &Analyzer, problems: &mut Vec<
         item: Some(concept.id.clone()),
         message,
     };
-    let mut owners: HashMap<String, &str> = HashMap::new();
-    let mut concept_ids: HashMap<&str, ()> = HashMap::new();
+    let mut owners: HashMap<String, &str> = HashMap::default();
+    let mut concept_ids: HashMap<&str, ()> = HashMap::default();
     for concept in &part.lexicon {
         if concept_ids.insert(&concept.id, ()).is_some() {
             problems.push(problem(concept, Severity::Error, "duplicate concept id".into()));

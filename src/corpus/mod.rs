@@ -11,6 +11,9 @@ pub use problem::{Problem, Severity};
 /// Ids travel in button data, which Telegram caps at 64 bytes; this leaves room for the prefix.
 pub const MAX_ID_LEN: usize = 56;
 
+/// Far more phrasings than any question needs; it lets the index number an entry's phrasings in 16 bits.
+pub const MAX_PHRASINGS: usize = 1_000;
+
 use crate::text::Language;
 use std::path::PathBuf;
 

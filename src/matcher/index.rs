@@ -3,14 +3,9 @@
 
 use super::signals;
 use crate::corpus::LanguageCorpus;
-use crate::text::{Analysis, Analyzer, TermKind};
+use crate::text::{Analysis, Analyzer, BulkReader, Reading, TermId, TermKind};
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
-
-pub type TermId = u32;
-
-/// A unit before weighting: (entry, kind, ordinal, [(term, kind factor)]).
-type RawUnit = (u32, UnitKind, u32, Vec<(TermId, f32)>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitKind {
@@ -24,7 +19,7 @@ pub struct Unit {
     pub entry: u32,
     pub kind: UnitKind,
     /// Which phrasing of the entry: 0 = the question, then alternates, then keywords.
-    pub ordinal: u32,
+    pub ordinal: u16,
     /// Sum of the squared term weights: the unit's "length" in the cosine.
     pub norm: f32,
 }
@@ -33,22 +28,27 @@ pub struct Index {
     pub terms: HashMap<String, TermId>,
     /// Inverse document frequency per term, over entries.
     pub idf: Vec<f32>,
-    /// Per term: (unit, weight), shortest units first so a capped walk keeps the strongest matches.
+    /// Per term: (unit, weight), shortest units first so a capped walk keeps the strongest matches. Only the
+    /// first `MAX_POSTINGS_PER_TERM` are kept: no walk goes further.
     pub postings: Vec<Vec<(u32, f32)>>,
     pub units: Vec<Unit>,
-    /// Per entry: its answer's terms (sorted, deduplicated), for the light answer-text signal.
-    pub answer_terms: Vec<Vec<TermId>>,
+    /// Per entry: its answer's terms (sorted, deduplicated), for the light answer-text signal;
+    /// `answer_terms[answer_starts[e]..answer_starts[e + 1]]`.
+    answer_terms: Vec<TermId>,
+    answer_starts: Vec<u32>,
     /// Per term: (entry, weight) in the entry's profile, all its phrasings together: a term that many of an
     /// entry's phrasings use says more about the entry than one that a single alternate happens to use.
     pub entry_postings: Vec<Vec<(u32, f32)>>,
     pub entry_norms: Vec<f32>,
-    /// Per unit: its words in order, function words included (as term ids), for the word-order signal.
-    pub sequences: Vec<Vec<TermId>>,
+    /// Per unit: its words in order, function words included (as term ids), for the word-order signal;
+    /// `sequences[sequence_starts[u]..sequence_starts[u + 1]]`.
+    sequences: Vec<TermId>,
+    sequence_starts: Vec<u32>,
     /// Per entry: its units, `entry_units[e]..entry_units[e + 1]`.
     pub entry_units: Vec<u32>,
     pub entry_count: usize,
     /// Every word the corpus uses, with how often: the speller's vocabulary, gathered while indexing.
-    pub words: HashMap<String, u32>,
+    pub words: Vec<(String, u32)>,
 }
 
 /// A query term with its weight; `id` is `None` for words the corpus never uses.
@@ -61,111 +61,128 @@ pub struct QueryTerm {
 
 impl Index {
     pub fn build(part: &LanguageCorpus, analyzer: &Analyzer) -> Index {
-        let mut terms: HashMap<String, TermId> = HashMap::default();
-        let intern = |t: &str, terms: &mut HashMap<String, TermId>| -> TermId {
-            let next = terms.len() as TermId;
-            *terms.entry(t.to_string()).or_insert(next)
-        };
-        let mut raw_units: Vec<RawUnit> = Vec::new();
-        let mut sequences: Vec<Vec<TermId>> = Vec::new();
-        let mut words: HashMap<String, u32> = HashMap::default();
-        let mut count_words = |analysis: &Analysis| {
-            for w in &analysis.words {
-                match words.get_mut(w.as_str()) {
-                    Some(n) => *n += 1,
-                    None => {
-                        words.insert(w.clone(), 1);
-                    }
-                }
-            }
-        };
-        let mut entry_units: Vec<u32> = Vec::with_capacity(part.entries.len() + 1);
-        let mut answer_terms = Vec::with_capacity(part.entries.len());
-        let mut entry_df: HashMap<TermId, u32> = HashMap::default();
-        // (entry, term, share of the entry's phrasings that use it)
-        let mut profiles: Vec<(u32, TermId, f32)> = Vec::new();
+        let n = part.entries.len();
+        let mut reader = BulkReader::new(analyzer);
+        let mut reading = Reading::default();
+        let mut units: Vec<Unit> = Vec::new();
+        // Per term: (unit, kind factor), then (unit, weight) once the idf is known.
+        let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
+        // Per term: (entry, share of the entry's phrasings that use it), then (entry, weight).
+        let mut entry_postings: Vec<Vec<(u32, f32)>> = Vec::new();
+        let mut sequences: Vec<TermId> = Vec::new();
+        let mut sequence_starts: Vec<u32> = vec![0];
+        let mut entry_units: Vec<u32> = Vec::with_capacity(n + 1);
+        let mut answer_terms: Vec<TermId> = Vec::new();
+        let mut answer_starts: Vec<u32> = vec![0];
+        let mut seen_in_entry: Vec<TermId> = Vec::new();
+        let mut weighted: Vec<(TermId, f32)> = Vec::new();
         for (e, entry) in part.entries.iter().enumerate() {
-            let first_unit = raw_units.len();
+            let first_unit = units.len();
             entry_units.push(first_unit as u32);
-            let mut seen_in_entry: Vec<TermId> = Vec::new();
+            seen_in_entry.clear();
             let phrasings = std::iter::once((UnitKind::Question, &entry.question))
                 .chain(entry.alternates.iter().map(|a| (UnitKind::Alternate, a)))
                 .chain(entry.keywords.iter().map(|k| (UnitKind::Keyword, k)));
             for (ordinal, (kind, text)) in phrasings.enumerate() {
-                let analysis = analyzer.analyze(text);
-                count_words(&analysis);
-                let weighted = unit_terms(&analysis, |t| intern(t, &mut terms));
+                reader.read(text, &mut reading);
+                unit_terms(&reading, &mut weighted);
                 if weighted.is_empty() {
                     continue;
                 }
-                sequences.push(sequence(&analysis).map(|t| intern(t, &mut terms)).collect());
+                if postings.len() < reader.terms.len() {
+                    postings.resize(reader.terms.len(), Vec::new());
+                }
+                let u = units.len() as u32;
+                for &(t, factor) in &weighted {
+                    postings[t as usize].push((u, factor));
+                }
+                units.push(Unit { entry: e as u32, kind, ordinal: ordinal as u16, norm: 0.0 });
+                sequences.extend(sequence(&reading));
+                sequence_starts.push(sequences.len() as u32);
                 seen_in_entry.extend(weighted.iter().map(|(t, _)| *t));
-                raw_units.push((e as u32, kind, ordinal as u32, weighted));
             }
             seen_in_entry.sort_unstable();
-            let unit_count = (raw_units.len() - first_unit).max(1) as f32;
-            let mut k = 0;
-            while k < seen_in_entry.len() {
-                let t = seen_in_entry[k];
-                let uses = seen_in_entry[k..].iter().take_while(|x| **x == t).count();
-                profiles.push((e as u32, t, uses as f32 / unit_count));
-                k += uses;
+            let unit_count = (units.len() - first_unit).max(1) as f32;
+            if entry_postings.len() < reader.terms.len() {
+                entry_postings.resize(reader.terms.len(), Vec::new());
             }
-            seen_in_entry.dedup();
-            for t in &seen_in_entry {
-                *entry_df.entry(*t).or_default() += 1;
+            for run in seen_in_entry.chunk_by(|a, b| a == b) {
+                entry_postings[run[0] as usize].push((e as u32, run.len() as f32 / unit_count));
             }
-            let answer_analysis = analyzer.analyze(&entry.answer);
-            count_words(&answer_analysis);
-            let mut answer: Vec<TermId> =
-                unit_terms(&answer_analysis, |t| intern(t, &mut terms)).into_iter().map(|(t, _)| t).collect();
-            answer.sort_unstable();
-            answer.dedup();
-            answer_terms.push(answer);
+            reader.read(&entry.answer, &mut reading);
+            let start = answer_terms.len();
+            answer_terms.extend(reading.content().map(|t| t.term));
+            answer_terms[start..].sort_unstable();
+            let mut end = start;
+            for k in start..answer_terms.len() {
+                if k == start || answer_terms[k] != answer_terms[end - 1] {
+                    answer_terms[end] = answer_terms[k];
+                    end += 1;
+                }
+            }
+            answer_terms.truncate(end);
+            answer_starts.push(end as u32);
         }
-        entry_units.push(raw_units.len() as u32);
-        let n = part.entries.len();
-        let mut idf = vec![signals::idf(0, n); terms.len()];
-        for (t, df) in &entry_df {
-            idf[*t as usize] = signals::idf(*df as usize, n);
-        }
-        let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); terms.len()];
-        let mut units = Vec::with_capacity(raw_units.len());
-        for (u, (entry, kind, ordinal, weighted)) in raw_units.into_iter().enumerate() {
-            let mut norm = 0.0;
-            for (t, factor) in &weighted {
-                let w = idf[*t as usize] * factor;
-                norm += w * w;
-                postings[*t as usize].push((u as u32, w));
+        entry_units.push(units.len() as u32);
+        let words = reader.word_counts().map(|(w, c)| (w.to_string(), c)).collect();
+        let mut terms = reader.terms;
+        postings.resize(terms.len(), Vec::new());
+        entry_postings.resize(terms.len(), Vec::new());
+        // An entry lists each of its terms once, so a term's profile list is as long as its entry frequency.
+        let idf: Vec<f32> = entry_postings.iter().map(|list| signals::idf(list.len(), n)).collect();
+        for (t, list) in postings.iter_mut().enumerate() {
+            for (u, w) in list.iter_mut() {
+                *w *= idf[t];
+                units[*u as usize].norm += *w * *w;
             }
-            units.push(Unit { entry, kind, ordinal, norm });
         }
         for list in &mut postings {
-            list.sort_by(|a, b| units[a.0 as usize].norm.total_cmp(&units[b.0 as usize].norm));
+            keep_first(list, signals::MAX_POSTINGS_PER_TERM, |u| units[u as usize].norm);
         }
-        let mut entry_postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); terms.len()];
         let mut entry_norms = vec![0.0f32; n];
-        for (e, t, share) in profiles {
-            let w = idf[t as usize] * signals::profile_weight(share);
-            entry_norms[e as usize] += w * w;
-            entry_postings[t as usize].push((e, w));
+        for (t, list) in entry_postings.iter_mut().enumerate() {
+            for (e, w) in list.iter_mut() {
+                *w = idf[t] * signals::profile_weight(*w);
+                entry_norms[*e as usize] += *w * *w;
+            }
         }
         for list in &mut entry_postings {
-            list.sort_by(|a, b| entry_norms[a.0 as usize].total_cmp(&entry_norms[b.0 as usize]));
+            keep_first(list, signals::MAX_POSTINGS_PER_TERM, |e| entry_norms[e as usize]);
         }
+        // Lexicon stems no phrasing or answer uses were interned along the way; the question side must still
+        // see them as words the corpus does not know.
+        let mut used = vec![false; terms.len()];
+        for &t in answer_terms.iter().chain(&sequences) {
+            used[t as usize] = true;
+        }
+        for (t, list) in postings.iter().enumerate() {
+            used[t] |= !list.is_empty();
+        }
+        terms.retain(|_, t| used[*t as usize]);
+        terms.shrink_to_fit();
+        sequences.shrink_to_fit();
+        answer_terms.shrink_to_fit();
+        units.shrink_to_fit();
         Index {
             terms,
             idf,
             postings,
             units,
             answer_terms,
+            answer_starts,
             entry_postings,
             entry_norms,
             sequences,
+            sequence_starts,
             entry_units,
             entry_count: n,
             words,
         }
+    }
+
+    /// The sorted, distinct terms of an entry's answer.
+    pub fn answer_terms(&self, entry: usize) -> &[TermId] {
+        &self.answer_terms[self.answer_starts[entry] as usize..self.answer_starts[entry + 1] as usize]
     }
 
     /// The question's content terms with their weights: broader concepts count half, unknown words count as
@@ -201,8 +218,11 @@ impl Index {
         }
         SCRATCH.with(|scratch| {
             let (units, entries, best) = &mut *scratch.borrow_mut();
-            units.fill(query, &self.postings, self.units.len());
-            entries.fill(query, &self.entry_postings, self.entry_count);
+            let query_norm: f32 = query.iter().map(|q| q.weight * q.weight).sum();
+            units.fill(query, query_norm, &self.postings, &self.idf, self.units.len(), |u| self.units[u as usize].norm);
+            entries.fill(query, query_norm, &self.entry_postings, &self.idf, self.entry_count, |e| {
+                self.entry_norms[e as usize]
+            });
             if best.len() < self.entry_count {
                 best.resize(self.entry_count, (0.0, 0));
             }
@@ -220,6 +240,9 @@ impl Index {
 /// Per-thread scoring buffers: unit dots, entry-profile dots, and each entry's best unit.
 type Scratch = (Dots, Dots, Vec<(f32, u32)>);
 
+/// How often a posting walk checks whether it may stop: a norm look-up is a cache miss worth saving.
+const CHECK_EVERY: usize = 8;
+
 /// A sparse accumulator: dense values, plus the list of slots touched so that clearing costs only those.
 #[derive(Default)]
 pub struct Dots {
@@ -228,13 +251,32 @@ pub struct Dots {
 }
 
 impl Dots {
-    fn fill(&mut self, query: &[QueryTerm], postings: &[Vec<(u32, f32)>], size: usize) {
+    /// Adds up the question's dot product with every slot its terms' posting lists reach. A list is sorted by
+    /// the slots' norms, smallest first, and a term adds at most `weight · idf / √(query norm · slot norm)` to a
+    /// slot's similarity: once that falls below `signals::NEGLIGIBLE`, the rest of the list cannot matter, so
+    /// the walk stops there. Common words (low idf) stop almost at once; rare ones are walked in full.
+    fn fill(
+        &mut self,
+        query: &[QueryTerm],
+        query_norm: f32,
+        postings: &[Vec<(u32, f32)>],
+        idf: &[f32],
+        size: usize,
+        norm: impl Fn(u32) -> f32,
+    ) {
         if self.values.len() < size {
             self.values.resize(size, 0.0);
         }
         for q in query {
             let Some(t) = q.id else { continue };
-            for &(slot, w) in postings[t as usize].iter().take(signals::MAX_POSTINGS_PER_TERM) {
+            // Beyond this slot norm the term's share of a similarity is negligible.
+            let reach = q.weight * idf[t as usize] / (query_norm.sqrt() * signals::NEGLIGIBLE);
+            let reach = reach * reach;
+            let list = &postings[t as usize];
+            for (k, &(slot, w)) in list.iter().enumerate() {
+                if k % CHECK_EVERY == 0 && norm(slot) > reach {
+                    break;
+                }
                 let value = &mut self.values[slot as usize];
                 if *value == 0.0 {
                     self.touched.push(slot);
@@ -253,34 +295,126 @@ impl Dots {
 }
 
 /// The words of a text in order, function words included, as the word-order signal compares them.
-pub fn sequence(analysis: &Analysis) -> impl Iterator<Item = &str> {
-    analysis.tokens.iter().filter(|t| matches!(t.kind, TermKind::Word | TermKind::Concept)).map(|t| t.term.as_str())
+pub fn sequence_terms(analysis: &Analysis) -> impl Iterator<Item = &str> {
+    analysis.tokens.iter().filter(|t| in_sequence(t.kind)).map(|t| t.term.as_str())
+}
+
+fn sequence(reading: &Reading) -> impl Iterator<Item = TermId> + '_ {
+    reading.tokens.iter().filter(|t| in_sequence(t.kind)).map(|t| t.term)
+}
+
+fn in_sequence(kind: TermKind) -> bool {
+    matches!(kind, TermKind::Word | TermKind::Concept)
 }
 
 impl Index {
-    /// The question's word sequence in term ids; words the corpus never uses get ids no unit has.
-    pub fn query_sequence(&self, analysis: &Analysis) -> Vec<TermId> {
-        sequence(analysis)
+    /// The question's word sequence, ready to compare with many phrasings; words the corpus never uses get ids
+    /// no phrasing has.
+    pub fn query_sequence(&self, analysis: &Analysis) -> Sequence {
+        let ids: Vec<TermId> = sequence_terms(analysis)
             .enumerate()
             .map(|(i, t)| self.terms.get(t).copied().unwrap_or(TermId::MAX - i as TermId))
-            .collect()
+            .collect();
+        Sequence::new(&ids)
     }
 
     /// How alike in wording and word order the question is to the entry's closest phrasing, in [0, 1]:
-    /// one minus the word-level edit distance (strsim) over the longer length.
-    #[allow(clippy::ptr_arg)] // strsim's generic_levenshtein takes `&impl IntoIterator`, which a slice is not.
-    pub fn sequence_similarity(&self, entry: usize, query: &Vec<TermId>) -> f32 {
-        let (from, to) = (self.entry_units[entry] as usize, self.entry_units[entry + 1] as usize);
+    /// one minus the word-level edit distance over the longer length.
+    pub fn sequence_similarity(&self, entry: usize, query: &Sequence) -> f32 {
+        let q = query.len;
+        // An edit distance is at least the longer length minus the words the two share, so
+        // `shared / longest` bounds the similarity from above. The phrasings are compared best bound first,
+        // and the comparison ends where no bound can beat the best found.
+        let units = self.entry_units[entry] as usize..self.entry_units[entry + 1] as usize;
+        let mut codes: Vec<u8> = Vec::new();
+        let mut spans: Vec<(f32, usize, usize)> = Vec::with_capacity(units.len());
+        let mut left: Vec<u8> = Vec::new();
+        for u in units {
+            let start = codes.len();
+            codes.extend(self.sequence(u).iter().map(|&t| query.code(t)));
+            left.clear();
+            left.extend_from_slice(&query.counts);
+            let shared = codes[start..]
+                .iter()
+                .filter(|&&c| {
+                    let n = &mut left[c as usize];
+                    let hit = c != 0 && *n > 0;
+                    *n = n.saturating_sub(1);
+                    hit
+                })
+                .count();
+            let longest = (codes.len() - start).max(q).max(1);
+            spans.push((shared as f32 / longest as f32, start, codes.len()));
+        }
+        spans.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut best = 0.0f32;
-        for s in &self.sequences[from..to] {
-            let longest = s.len().max(query.len()).max(1) as f32;
-            // The edit distance is at least the difference in length: skip phrasings that cannot win.
-            if 1.0 - s.len().abs_diff(query.len()) as f32 / longest <= best {
-                continue;
+        for (bound, from, to) in spans {
+            if bound <= best {
+                break;
             }
-            best = best.max(1.0 - strsim::generic_levenshtein(query, s) as f32 / longest);
+            let longest = (to - from).max(q).max(1);
+            // Let the comparison stop as soon as it cannot beat the best so far.
+            let allowed = ((1.0 - best) * longest as f32).ceil() as usize;
+            let args = rapidfuzz::distance::levenshtein::Args::default().score_cutoff(allowed);
+            if let Some(d) = query.comparator.distance_with_args(codes[from..to].iter().copied(), &args) {
+                best = best.max(1.0 - d as f32 / longest as f32);
+            }
         }
         best
+    }
+
+    fn sequence(&self, unit: usize) -> &[TermId] {
+        &self.sequences[self.sequence_starts[unit] as usize..self.sequence_starts[unit + 1] as usize]
+    }
+}
+
+fn bloom_bit(term: TermId) -> u64 {
+    1 << (term.wrapping_mul(0x9E37_79B9) >> 26)
+}
+
+/// A question's words in order, with the comparator that measures edit distances from it. Words are compared
+/// as one-byte codes, which the comparator handles much faster than term ids: each of the question's distinct
+/// words has a code of its own, and every other word the code 0, which no question word has. Only question
+/// words can match, so the distances are those of the words themselves.
+pub struct Sequence {
+    len: usize,
+    distinct: Vec<TermId>,
+    /// How often the question has each code.
+    counts: Vec<u8>,
+    /// One bit per word (hashed): which words the question may share with a phrasing.
+    bloom: u64,
+    comparator: rapidfuzz::distance::levenshtein::BatchComparator<u8>,
+}
+
+impl Sequence {
+    fn new(ids: &[TermId]) -> Sequence {
+        let bloom = ids.iter().fold(0u64, |bits, &t| bits | bloom_bit(t));
+        // A message has at most `MAX_TOKENS` words, so its distinct words fit in one-byte codes.
+        const { assert!(crate::text::MAX_TOKENS < u8::MAX as usize) };
+        let mut distinct: Vec<TermId> = Vec::new();
+        let codes: Vec<u8> = ids
+            .iter()
+            .map(|t| match distinct.iter().position(|d| d == t) {
+                Some(k) => k as u8 + 1,
+                None => {
+                    distinct.push(*t);
+                    distinct.len() as u8
+                }
+            })
+            .collect();
+        let comparator = rapidfuzz::distance::levenshtein::BatchComparator::new(codes.iter().copied());
+        let mut counts = vec![0u8; distinct.len() + 1];
+        for &c in &codes {
+            counts[c as usize] = counts[c as usize].saturating_add(1);
+        }
+        Sequence { len: codes.len(), distinct, counts, bloom, comparator }
+    }
+
+    fn code(&self, term: TermId) -> u8 {
+        if self.bloom & bloom_bit(term) == 0 {
+            return 0;
+        }
+        self.distinct.iter().position(|&d| d == term).map_or(0, |k| k as u8 + 1)
     }
 }
 
@@ -292,15 +426,44 @@ fn term_factor(kind: TermKind) -> f32 {
 }
 
 /// A phrasing's distinct content terms with their kind factor (the higher one when a term occurs twice).
-fn unit_terms(analysis: &Analysis, mut intern: impl FnMut(&str) -> TermId) -> Vec<(TermId, f32)> {
-    let mut out: Vec<(TermId, f32)> = Vec::new();
-    for token in analysis.content() {
-        let id = intern(&token.term);
+fn unit_terms(reading: &Reading, out: &mut Vec<(TermId, f32)>) {
+    out.clear();
+    for token in reading.content() {
         let factor = term_factor(token.kind);
-        match out.iter_mut().find(|(t, _)| *t == id) {
+        match out.iter_mut().find(|(t, _)| *t == token.term) {
             Some(existing) => existing.1 = existing.1.max(factor),
-            None => out.push((id, factor)),
+            None => out.push((token.term, factor)),
         }
     }
-    out
+}
+
+/// Sorts a posting list by `key` (smallest first) and keeps its first `cap` items: a walk never goes further,
+/// and selecting before sorting keeps lists of a million postings cheap.
+fn keep_first(list: &mut Vec<(u32, f32)>, cap: usize, key: impl Fn(u32) -> f32) {
+    let order = |a: &(u32, f32), b: &(u32, f32)| key(a.0).total_cmp(&key(b.0)).then(a.0.cmp(&b.0));
+    if list.len() > cap {
+        list.select_nth_unstable_by(cap, order);
+        list.truncate(cap);
+    }
+    list.sort_unstable_by(order);
+    list.shrink_to_fit();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Comparing one-byte codes gives the edit distance of the words themselves.
+        #[test]
+        fn coded_distances_are_word_distances(
+            query in proptest::collection::vec(0u32..8, 0..12),
+            phrasing in proptest::collection::vec(0u32..12, 0..12),
+        ) {
+            let sequence = Sequence::new(&query);
+            let codes: Vec<u8> = phrasing.iter().map(|&t| sequence.code(t)).collect();
+            prop_assert_eq!(sequence.comparator.distance(codes.iter().copied()), strsim::generic_levenshtein(&query, &phrasing));
+        }
+    }
 }

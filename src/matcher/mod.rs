@@ -110,30 +110,35 @@ impl Engine {
     }
 
     pub fn ask(&self, text: &str) -> Match {
-        self.explain(text).0
+        self.run(text).0
     }
 
     pub fn explain(&self, text: &str) -> (Match, Explanation) {
+        let (m, analysis, query, signs) = self.run(text);
+        let engine = self.language_for(text);
+        let explanation = Explanation {
+            terms: query.iter().map(|q| (q.term.clone(), q.weight, q.id.is_some())).collect(),
+            urgent_labels: signs.iter().map(|&s| engine.signs.labels[s].clone()).collect(),
+            analysis,
+        };
+        (m, explanation)
+    }
+
+    /// The match, with what the pipeline saw on the way (the question's analysis, terms and warning signs).
+    fn run(&self, text: &str) -> (Match, Analysis, Vec<QueryTerm>, Vec<usize>) {
         let engine = self.language_for(text);
         let analysis = engine.analyzer.analyze(text);
         let query = engine.index.query_terms(&analysis);
         let candidates = score(engine, &query, &analysis);
-        let urgent_signs = engine.signs.detect(&analysis);
-        let outcome = decide(&candidates);
-        let confidence = candidates.first().map_or(0.0, |c| c.score);
-        let explanation = Explanation {
-            terms: query.iter().map(|q| (q.term.clone(), q.weight, q.id.is_some())).collect(),
-            urgent_labels: urgent_signs.iter().map(|&s| engine.signs.labels[s].clone()).collect(),
-            analysis,
-        };
+        let signs = engine.signs.detect(&analysis);
         let m = Match {
             lang: engine.lang,
-            outcome,
-            urgent: urgent_signs.iter().map(|&s| engine.signs.ids[s].clone()).collect(),
-            confidence,
+            outcome: decide(&candidates),
+            urgent: signs.iter().map(|&s| engine.signs.ids[s].clone()).collect(),
+            confidence: candidates.first().map_or(0.0, |c| c.score),
             candidates,
         };
-        (m, explanation)
+        (m, analysis, query, signs)
     }
 
     /// The content terms the matcher sees in a text (stems and concepts), for grouping similar questions.
@@ -194,21 +199,30 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
                 *slot = (sim, u);
             }
         }
-        entries
-            .touched
+        let profile =
+            |e: u32| signals::similarity(entries.values[e as usize], query_norm, index.entry_norms[e as usize]);
+        // Only the best few need the finer signals: score every entry in a compact list, select the leaders,
+        // and describe just those.
+        let mut ranked: Vec<(f32, u32)> =
+            entries.touched.iter().map(|&e| (mix * best_unit[e as usize].0 + (1.0 - mix) * profile(e), e)).collect();
+        let order = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+        if ranked.len() > signals::ANSWER_RERANK {
+            ranked.select_nth_unstable_by(signals::ANSWER_RERANK, order);
+            ranked.truncate(signals::ANSWER_RERANK);
+        }
+        ranked.sort_unstable_by(order);
+        ranked
             .iter()
-            .map(|&e| {
+            .map(|&(score, e)| {
                 let (phrasing, u) = best_unit[e as usize];
                 let unit = &index.units[u as usize];
-                let profile =
-                    signals::similarity(entries.values[e as usize], query_norm, index.entry_norms[e as usize]);
                 Candidate {
                     entry: e as usize,
-                    score: mix * phrasing + (1.0 - mix) * profile,
+                    score,
                     phrasing,
                     phrasing_kind: unit.kind,
-                    phrasing_ordinal: unit.ordinal,
-                    profile,
+                    phrasing_ordinal: u32::from(unit.ordinal),
+                    profile: profile(e),
                     order: 0.0,
                     answer: 0.0,
                     out_of_scope: off_topic,
@@ -216,14 +230,7 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
             })
             .collect()
     });
-    // Only the best few need the finer signals: partial selection instead of sorting every candidate.
-    if best.len() > signals::ANSWER_RERANK {
-        best.select_nth_unstable_by(signals::ANSWER_RERANK, |a, b| {
-            b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry))
-        });
-    }
-    best.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
-    best.truncate(signals::ANSWER_RERANK);
+    let by_score = |a: &Candidate, b: &Candidate| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
     let sequence = index.query_sequence(analysis);
     let seq_weight = signals::WORD_ORDER_WEIGHT;
     for (rank, c) in best.iter_mut().enumerate() {
@@ -235,7 +242,7 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
         c.score = (c.score + signals::ANSWER_WEIGHT * c.answer).min(1.0);
         c.score *= scope_factor;
     }
-    best.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+    best.sort_unstable_by(by_score);
     best
 }
 
@@ -244,7 +251,7 @@ fn answer_coverage(index: &Index, entry: usize, query: &[QueryTerm], query_norm:
     if query_norm <= 0.0 {
         return 0.0;
     }
-    let terms = &index.answer_terms[entry];
+    let terms = index.answer_terms(entry);
     let covered: f32 = query
         .iter()
         .filter(|q| q.id.is_some_and(|t| terms.binary_search(&t).is_ok()))

@@ -5,18 +5,23 @@ use unicode_normalization::char::is_combining_mark;
 
 /// Folds text so that "Ｋeytruda", "KEYTRUDA" and "keytrúda" read the same.
 pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    fold_into(text, &mut out);
+    out
+}
+
+/// `fold` into a buffer that is cleared first, so that bulk reading reuses one allocation.
+pub fn fold_into(text: &str, out: &mut String) {
+    out.clear();
     // Plain ASCII (most messages and all of the FAQ) needs no Unicode tables.
     if text.is_ascii() {
-        return text
-            .bytes()
-            .map(|b| match b {
-                b'`' => '\'',
-                b if b.is_ascii_control() => ' ',
-                b => b.to_ascii_lowercase() as char,
-            })
-            .collect();
+        out.push_str(text);
+        out.make_ascii_lowercase();
+        if out.bytes().any(|b| b == b'`' || b.is_ascii_control()) {
+            *out = out.replace('`', "'").replace(|c: char| c.is_ascii_control(), " ");
+        }
+        return;
     }
-    let mut out = String::with_capacity(text.len());
     // NFKC first (compatibility forms, full-width letters), then NFD to split accents off their letters.
     for c in text.nfkc().flat_map(char::to_lowercase).nfd() {
         if is_combining_mark(c) {
@@ -28,7 +33,6 @@ pub fn fold(text: &str) -> String {
             c => c,
         });
     }
-    out
 }
 
 #[cfg(test)]

@@ -45,6 +45,11 @@ impl Lexicon {
         lexicon
     }
 
+    /// Every term as its stems, with its concept: longest first among terms with the same first stem.
+    pub fn terms(&self) -> impl Iterator<Item = (&[String], usize)> {
+        self.by_first.values().flat_map(|list| list.iter().map(|(stems, c)| (stems.as_slice(), *c)))
+    }
+
     /// The longest term that starts at the head of `stems`: (how many stems it covers, concept index).
     pub fn longest_match(&self, stems: &[String]) -> Option<(usize, usize)> {
         let candidates = self.by_first.get(stems.first()?)?;

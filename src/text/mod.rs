@@ -5,12 +5,14 @@
 mod fold;
 mod language;
 mod lexicon;
+mod read;
 mod spell;
 mod tokenize;
 
 pub use fold::fold;
 pub use language::Language;
 pub use lexicon::Lexicon;
+pub use read::{BulkReader, ReadToken, Reading, TermId};
 pub use spell::Speller;
 pub use tokenize::tokenize;
 

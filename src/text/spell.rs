@@ -18,7 +18,10 @@ pub struct Speller {
     words: HashMap<String, u32>,
     stems: HashSet<String>,
     /// (hash of a deletion variant, word index), sorted by hash.
-    deletes: Vec<(u64, u32)>,
+    deletes: Vec<(u32, u32)>,
+    /// `deletes` index where each value of the hash's top `BUCKET_BITS` bits starts: a look-up is then a short
+    /// scan instead of a binary search over millions of variants.
+    buckets: Vec<u32>,
     list: Vec<String>,
 }
 
@@ -30,6 +33,7 @@ impl Speller {
             words: HashMap::default(),
             stems: HashSet::default(),
             deletes: Vec::new(),
+            buckets: Vec::new(),
             list: Vec::new(),
         }
     }
@@ -62,15 +66,31 @@ impl Speller {
         self.list = self.words.keys().filter(|w| w.chars().count() >= self.min_len).cloned().collect();
         self.list.sort();
         let mut deletes = Vec::with_capacity(self.list.len() * 10);
+        let mut hashes = Vec::new();
         for (i, word) in self.list.iter().enumerate() {
-            for d in deletions(word, max_distance(word.chars().count(), self.min_len)) {
-                deletes.push((hash(&d), i as u32));
-            }
-            deletes.push((hash(&skeleton(word)), i as u32));
+            deletion_hashes(word, max_distance(word.chars().count(), self.min_len), &mut hashes);
+            hashes.push(hash(&skeleton(word)));
+            deletes.extend(hashes.iter().map(|&h| (h, i as u32)));
         }
         deletes.sort_unstable();
         deletes.dedup();
+        let mut buckets = vec![0u32; (1 << BUCKET_BITS) + 1];
+        for &(h, _) in &deletes {
+            buckets[bucket(h) + 1] += 1;
+        }
+        for b in 1..buckets.len() {
+            buckets[b] += buckets[b - 1];
+        }
         self.deletes = deletes;
+        self.buckets = buckets;
+    }
+
+    /// The words indexed under a deletion-variant hash.
+    fn under(&self, h: u32) -> impl Iterator<Item = u32> + '_ {
+        let b = bucket(h);
+        let slice = &self.deletes[self.buckets[b] as usize..self.buckets[b + 1] as usize];
+        let start = slice.partition_point(|(k, _)| *k < h);
+        slice[start..].iter().take_while(move |(k, _)| *k == h).map(|(_, id)| *id)
     }
 
     /// A word is known when the corpus has it, or has another form of it ("tumours" when it has "tumour").
@@ -90,11 +110,11 @@ impl Speller {
         }
         let mut best: Option<(usize, std::cmp::Reverse<u32>, &str)> = None;
         let mut seen = HashSet::default();
-        let mut keys: Vec<u64> = deletions(word, limit).iter().map(|d| hash(d)).collect();
+        let mut keys = Vec::new();
+        deletion_hashes(word, limit, &mut keys);
         keys.push(hash(&skeleton(word)));
         for h in keys {
-            let start = self.deletes.partition_point(|(k, _)| *k < h);
-            for &(_, id) in self.deletes[start..].iter().take_while(|(k, _)| *k == h) {
+            for id in self.under(h) {
                 if !seen.insert(id) {
                     continue;
                 }
@@ -130,10 +150,17 @@ fn skeleton(word: &str) -> String {
     out
 }
 
-fn hash(s: &str) -> u64 {
+/// 32-bit hashes keep the index small; a collision only adds a candidate that the distance check then rejects.
+fn hash(s: &str) -> u32 {
     let mut h = FxHasher::default();
     s.hash(&mut h);
-    h.finish()
+    (h.finish() >> 32) as u32
+}
+
+const BUCKET_BITS: u32 = 16;
+
+fn bucket(h: u32) -> usize {
+    (h >> (32 - BUCKET_BITS)) as usize
 }
 
 /// Edits allowed for a word of this many characters: none below 4 (short words are never rewritten), one for
@@ -147,25 +174,30 @@ fn max_distance(len: usize, min_len: usize) -> usize {
     }
 }
 
-/// Every string made by deleting up to `distance` characters (the word itself included).
-fn deletions(word: &str, distance: usize) -> HashSet<String> {
-    let mut out = HashSet::default();
-    out.insert(word.to_string());
-    let mut frontier = vec![word.to_string()];
-    for _ in 0..distance {
-        let mut next = Vec::new();
-        for w in &frontier {
-            let chars: Vec<char> = w.chars().collect();
-            for i in 0..chars.len() {
-                let d: String = chars[..i].iter().chain(&chars[i + 1..]).collect();
-                if out.insert(d.clone()) {
-                    next.push(d);
-                }
+/// The hashes of every string made by deleting up to `distance` (at most 2) characters, the word itself
+/// included, into `out` (cleared first, deduplicated).
+fn deletion_hashes(word: &str, distance: usize, out: &mut Vec<u32>) {
+    out.clear();
+    let chars: Vec<char> = word.chars().collect();
+    let mut variant = String::with_capacity(word.len());
+    let mut push = |skip: &[usize], out: &mut Vec<u32>| {
+        variant.clear();
+        variant.extend(chars.iter().enumerate().filter(|(i, _)| !skip.contains(i)).map(|(_, c)| *c));
+        out.push(hash(&variant));
+    };
+    push(&[], out);
+    for i in 0..chars.len() {
+        if distance >= 1 {
+            push(&[i], out);
+        }
+        if distance >= 2 {
+            for j in i + 1..chars.len() {
+                push(&[i, j], out);
             }
         }
-        frontier = next;
     }
-    out
+    out.sort_unstable();
+    out.dedup();
 }
 
 #[cfg(test)]
