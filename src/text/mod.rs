@@ -157,35 +157,47 @@ impl Analyzer {
         self.stems(text).join(" ")
     }
 
-    /// A space typed one letter off ("melanom atreatment") or an extra one ("immuno therapy") leaves words
-    /// the corpus does not know; when moving or removing that space gives known words, it is mended.
+    /// A space typed one letter off ("melanom atreatment"), or one missing or extra ("immunoth erapy"), leaves
+    /// words the corpus does not know. Each way of placing that space is weighed by how well its words read
+    /// (corpus words best, then real words and near slips), less one edit for moving the space; the typed
+    /// words win ties, so "fron the" is read "from the", not "front he".
     fn mend_slipped_spaces(&self, speller: &Speller, words: &mut Vec<String>, corrections: &mut Vec<(String, String)>) {
         let known = |w: &str| speller.knows(w, &self.stem(w));
+        const MOVE: u32 = 2;
         let mut i = 0;
         while i + 1 < words.len() {
-            let (a, b) = (&words[i], &words[i + 1]);
-            if known(a) && known(b) {
+            let (a, b) = (words[i].as_str(), words[i + 1].as_str());
+            // Digits stand apart from letters in the tokens anyway ("PD-L1" is "pd l 1").
+            if (known(a) && known(b)) || a.chars().chain(b.chars()).any(char::is_numeric) {
                 i += 1;
                 continue;
             }
+            let points = |w: &str| self.reading_points(speller, w);
+            let mut options: Vec<(Vec<String>, u32)> = Vec::new();
             let joined = format!("{a}{b}");
-            let mut fix: Option<Vec<String>> = None;
-            if known(&joined) && joined.chars().count() >= self.lang.min_correctable_len() {
-                fix = Some(vec![joined]);
-            } else if let Some(last) = a.chars().last().filter(|_| a.chars().count() > 1) {
-                let a2: String = a.chars().take(a.chars().count() - 1).collect();
-                let b2 = format!("{last}{b}");
-                if known(&a2) && known(&b2) {
-                    fix = Some(vec![a2, b2]);
-                }
+            if joined.chars().count() >= self.lang.min_correctable_len() {
+                // A joined word stands for both typed words.
+                let p = 2 * points(&joined);
+                options.push((vec![joined], p.saturating_sub(MOVE)));
             }
-            if fix.is_none()
-                && let Some(first) = b.chars().next().filter(|_| b.chars().count() > 1)
-            {
-                let a2 = format!("{a}{first}");
-                let b2: String = b.chars().skip(1).collect();
-                if known(&a2) && known(&b2) {
-                    fix = Some(vec![a2, b2]);
+            if a.chars().count() > 1 {
+                let cut = a.char_indices().last().map_or(0, |(k, _)| k);
+                let parts = vec![a[..cut].to_string(), format!("{}{b}", &a[cut..])];
+                let p = points(&parts[0]).min(points(&parts[1])).min(1) * (points(&parts[0]) + points(&parts[1]));
+                options.push((parts, p.saturating_sub(MOVE)));
+            }
+            if b.chars().count() > 1 {
+                let cut = b.char_indices().nth(1).map_or(b.len(), |(k, _)| k);
+                let parts = vec![format!("{a}{}", &b[..cut]), b[cut..].to_string()];
+                let p = points(&parts[0]).min(points(&parts[1])).min(1) * (points(&parts[0]) + points(&parts[1]));
+                options.push((parts, p.saturating_sub(MOVE)));
+            }
+            let mut best = points(a) + points(b);
+            let mut fix: Option<Vec<String>> = None;
+            for (parts, value) in options {
+                if value > best {
+                    best = value;
+                    fix = Some(parts);
                 }
             }
             match fix {
@@ -195,6 +207,30 @@ impl Analyzer {
                 }
                 None => i += 1,
             }
+        }
+    }
+
+    /// How well a word reads, for weighing where a slipped space belongs: a corpus word best, then another
+    /// form of one, then a real word of the language or a one-edit slip of a corpus word, then farther slips. A lone letter
+    /// that is not a word ("car dt" is not "card t") and two-letter dictionary oddities ("xi") count nothing.
+    fn reading_points(&self, speller: &Speller, word: &str) -> u32 {
+        let len = word.chars().count();
+        if len == 1 {
+            return if self.lang.is_stop_word(word) { 6 } else { 0 };
+        }
+        if speller.uses(word) {
+            return 6;
+        }
+        // Another form of a corpus word, which short pieces often are by chance ("ins" for "in").
+        if speller.knows_form(&self.stem(word)) {
+            return 5;
+        }
+        if speller.knows(word, &self.stem(word)) {
+            return if len >= 3 { 4 } else { 0 };
+        }
+        match speller.correction(word) {
+            Some((_, distance)) => 6u32.saturating_sub(2 * distance as u32),
+            None => 0,
         }
     }
 

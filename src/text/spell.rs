@@ -81,8 +81,23 @@ impl Speller {
             || self.dictionary.is_some_and(|d| d.contains(word))
     }
 
+    /// Whether the corpus itself uses this word, as written.
+    pub fn uses(&self, word: &str) -> bool {
+        self.words.contains_key(word)
+    }
+
+    /// Whether the corpus uses some form of the word with this stem.
+    pub fn knows_form(&self, stem: &str) -> bool {
+        self.stems.contains(stem)
+    }
+
     /// The corpus word this one most likely misspells, if any is close enough.
     pub fn correct(&self, word: &str) -> Option<&str> {
+        self.correction(word).map(|(w, _)| w)
+    }
+
+    /// The corpus word this one most likely misspells, with how many edits away it is.
+    pub fn correction(&self, word: &str) -> Option<(&str, usize)> {
         let len = word.chars().count();
         let limit = max_distance(len, self.min_len);
         if limit == 0 {
@@ -110,7 +125,7 @@ impl Speller {
                 }
             }
         }
-        best.map(|(_, _, w)| w)
+        best.map(|(d, _, w)| (w, d))
     }
 }
 
