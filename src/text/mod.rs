@@ -68,6 +68,12 @@ impl Analysis {
     }
 }
 
+/// How well a piece of a mended space reads (see `Analyzer::reading_points`), and what moving the space costs.
+const CORPUS_WORD: u32 = 6;
+const CORPUS_FORM: u32 = 5;
+const REAL_WORD: u32 = 4;
+const SPACE_MOVE: u32 = 2;
+
 /// The pipeline for one language, with that language's lexicon and spelling vocabulary.
 pub struct Analyzer {
     lang: Language,
@@ -163,7 +169,6 @@ impl Analyzer {
     /// words win ties, so "fron the" is read "from the", not "front he".
     fn mend_slipped_spaces(&self, speller: &Speller, words: &mut Vec<String>, corrections: &mut Vec<(String, String)>) {
         let known = |w: &str| speller.knows(w, &self.stem(w));
-        const MOVE: u32 = 2;
         let mut i = 0;
         while i + 1 < words.len() {
             let (a, b) = (words[i].as_str(), words[i + 1].as_str());
@@ -173,30 +178,37 @@ impl Analyzer {
                 continue;
             }
             let points = |w: &str| self.reading_points(speller, w);
-            let mut options: Vec<(Vec<String>, u32)> = Vec::new();
-            let joined = format!("{a}{b}");
-            if joined.chars().count() >= self.lang.min_correctable_len() {
-                // A joined word stands for both typed words.
-                let p = 2 * points(&joined);
-                options.push((vec![joined], p.saturating_sub(MOVE)));
-            }
+            // A typed real word is only given up for pieces as good as it is: "mouth ot" is not "mout hot",
+            // nor "cancers jan" "cancer sjan". Otherwise some piece must be a real word, not only slips.
+            let floor = [a, b].iter().filter(|w| known(w)).map(|w| points(w).min(CORPUS_FORM)).max();
+            let sound = |parts: &[&str]| {
+                parts.iter().all(|p| points(p) >= floor.unwrap_or(1))
+                    && (parts.len() == 1 || parts.iter().any(|p| points(p) >= REAL_WORD))
+            };
+            let mut options: Vec<Vec<String>> = vec![vec![format!("{a}{b}")]];
             if a.chars().count() > 1 {
                 let cut = a.char_indices().last().map_or(0, |(k, _)| k);
-                let parts = vec![a[..cut].to_string(), format!("{}{b}", &a[cut..])];
-                let p = points(&parts[0]).min(points(&parts[1])).min(1) * (points(&parts[0]) + points(&parts[1]));
-                options.push((parts, p.saturating_sub(MOVE)));
+                options.push(vec![a[..cut].to_string(), format!("{}{b}", &a[cut..])]);
             }
             if b.chars().count() > 1 {
                 let cut = b.char_indices().nth(1).map_or(b.len(), |(k, _)| k);
-                let parts = vec![format!("{a}{}", &b[..cut]), b[cut..].to_string()];
-                let p = points(&parts[0]).min(points(&parts[1])).min(1) * (points(&parts[0]) + points(&parts[1]));
-                options.push((parts, p.saturating_sub(MOVE)));
+                options.push(vec![format!("{a}{}", &b[..cut]), b[cut..].to_string()]);
             }
             let mut best = points(a) + points(b);
             let mut fix: Option<Vec<String>> = None;
-            for (parts, value) in options {
-                if value > best {
-                    best = value;
+            for parts in options {
+                let pieces: Vec<&str> = parts.iter().map(String::as_str).collect();
+                if !sound(&pieces) || (pieces.len() == 1 && pieces[0].chars().count() < self.lang.min_correctable_len())
+                {
+                    continue;
+                }
+                let value = match pieces.as_slice() {
+                    // A joined real word stands for both typed words.
+                    [joined] if points(joined) >= REAL_WORD => 2 * points(joined),
+                    _ => pieces.iter().map(|p| points(p)).sum(),
+                };
+                if value.saturating_sub(SPACE_MOVE) > best {
+                    best = value - SPACE_MOVE;
                     fix = Some(parts);
                 }
             }
@@ -211,25 +223,26 @@ impl Analyzer {
     }
 
     /// How well a word reads, for weighing where a slipped space belongs: a corpus word best, then another
-    /// form of one, then a real word of the language or a one-edit slip of a corpus word, then farther slips. A lone letter
-    /// that is not a word ("car dt" is not "card t") and two-letter dictionary oddities ("xi") count nothing.
+    /// form of one, then a real word of the language, then slips of corpus words by how far they are. A lone
+    /// letter that is not a word ("car dt" is not "card t") and two-letter dictionary oddities ("xi") count
+    /// nothing.
     fn reading_points(&self, speller: &Speller, word: &str) -> u32 {
         let len = word.chars().count();
         if len == 1 {
-            return if self.lang.is_stop_word(word) { 6 } else { 0 };
+            return if self.lang.is_stop_word(word) { CORPUS_WORD } else { 0 };
         }
         if speller.uses(word) {
-            return 6;
+            return CORPUS_WORD;
         }
-        // Another form of a corpus word, which short pieces often are by chance ("ins" for "in").
+        // Short pieces are often another form of a corpus word by chance ("ins" for "in").
         if speller.knows_form(&self.stem(word)) {
-            return 5;
+            return CORPUS_FORM;
         }
         if speller.knows(word, &self.stem(word)) {
-            return if len >= 3 { 4 } else { 0 };
+            return if len >= 3 { REAL_WORD } else { 0 };
         }
         match speller.correction(word) {
-            Some((_, distance)) => 6u32.saturating_sub(2 * distance as u32),
+            Some((_, distance)) => (REAL_WORD - 1).saturating_sub(2 * (distance as u32 - 1)),
             None => 0,
         }
     }
