@@ -2,6 +2,7 @@
 //! stem → apply the lexicon → mark stop words. Questions, FAQ phrasings and warning phrases all go through it,
 //! so both sides of every comparison are treated the same way.
 
+mod correct;
 mod fold;
 mod language;
 mod lexicon;
@@ -67,12 +68,6 @@ impl Analysis {
         self.tokens.iter().any(|t| t.scope == scope)
     }
 }
-
-/// How well a piece of a mended space reads (see `Analyzer::reading_points`), and what moving the space costs.
-const CORPUS_WORD: u32 = 6;
-const CORPUS_FORM: u32 = 5;
-const REAL_WORD: u32 = 4;
-const SPACE_MOVE: u32 = 2;
 
 /// The pipeline for one language, with that language's lexicon and spelling vocabulary.
 pub struct Analyzer {
@@ -163,106 +158,14 @@ impl Analyzer {
         self.stems(text).join(" ")
     }
 
-    /// A space typed one letter off ("melanom atreatment"), or one missing or extra ("immunoth erapy"), leaves
-    /// words the corpus does not know. Each way of placing that space is weighed by how well its words read
-    /// (corpus words best, then real words and near slips), less one edit for moving the space; the typed
-    /// words win ties, so "fron the" is read "from the", not "front he".
-    fn mend_slipped_spaces(&self, speller: &Speller, words: &mut Vec<String>, corrections: &mut Vec<(String, String)>) {
-        let known = |w: &str| speller.knows(w, &self.stem(w));
-        let mut i = 0;
-        while i + 1 < words.len() {
-            let (a, b) = (words[i].as_str(), words[i + 1].as_str());
-            // Digits stand apart from letters in the tokens anyway ("PD-L1" is "pd l 1").
-            if (known(a) && known(b)) || a.chars().chain(b.chars()).any(char::is_numeric) {
-                i += 1;
-                continue;
-            }
-            let points = |w: &str| self.reading_points(speller, w);
-            // A typed real word is only given up for pieces as good as it is: "mouth ot" is not "mout hot",
-            // nor "cancers jan" "cancer sjan". Otherwise some piece must be a real word, not only slips.
-            let floor = [a, b].iter().filter(|w| known(w)).map(|w| points(w).min(CORPUS_FORM)).max();
-            let sound = |parts: &[&str]| {
-                parts.iter().all(|p| points(p) >= floor.unwrap_or(1))
-                    && (parts.len() == 1 || parts.iter().any(|p| points(p) >= REAL_WORD))
-            };
-            let mut options: Vec<Vec<String>> = vec![vec![format!("{a}{b}")]];
-            if a.chars().count() > 1 {
-                let cut = a.char_indices().last().map_or(0, |(k, _)| k);
-                options.push(vec![a[..cut].to_string(), format!("{}{b}", &a[cut..])]);
-            }
-            if b.chars().count() > 1 {
-                let cut = b.char_indices().nth(1).map_or(b.len(), |(k, _)| k);
-                options.push(vec![format!("{a}{}", &b[..cut]), b[cut..].to_string()]);
-            }
-            let mut best = points(a) + points(b);
-            let mut fix: Option<Vec<String>> = None;
-            for parts in options {
-                let pieces: Vec<&str> = parts.iter().map(String::as_str).collect();
-                if !sound(&pieces) || (pieces.len() == 1 && pieces[0].chars().count() < self.lang.min_correctable_len())
-                {
-                    continue;
-                }
-                let value = match pieces.as_slice() {
-                    // A joined real word stands for both typed words.
-                    [joined] if points(joined) >= REAL_WORD => 2 * points(joined),
-                    _ => pieces.iter().map(|p| points(p)).sum(),
-                };
-                if value.saturating_sub(SPACE_MOVE) > best {
-                    best = value - SPACE_MOVE;
-                    fix = Some(parts);
-                }
-            }
-            match fix {
-                Some(parts) => {
-                    corrections.push((format!("{a} {b}"), parts.join(" ")));
-                    words.splice(i..i + 2, parts);
-                }
-                None => i += 1,
-            }
-        }
-    }
-
-    /// How well a word reads, for weighing where a slipped space belongs: a corpus word best, then another
-    /// form of one, then a real word of the language, then slips of corpus words by how far they are. A lone
-    /// letter that is not a word ("car dt" is not "card t") and two-letter dictionary oddities ("xi") count
-    /// nothing.
-    fn reading_points(&self, speller: &Speller, word: &str) -> u32 {
-        let len = word.chars().count();
-        if len == 1 {
-            return if self.lang.is_stop_word(word) { CORPUS_WORD } else { 0 };
-        }
-        if speller.uses(word) {
-            return CORPUS_WORD;
-        }
-        // Short pieces are often another form of a corpus word by chance ("ins" for "in").
-        if speller.knows_form(&self.stem(word)) {
-            return CORPUS_FORM;
-        }
-        if speller.knows(word, &self.stem(word)) {
-            return if len >= 3 { REAL_WORD } else { 0 };
-        }
-        match speller.correction(word) {
-            Some((_, distance)) => (REAL_WORD - 1).saturating_sub(2 * (distance as u32 - 1)),
-            None => 0,
-        }
-    }
-
     pub fn analyze(&self, text: &str) -> Analysis {
         let folded = fold(text);
         let mut words = tokenize(&folded, self.lang);
         words.truncate(MAX_TOKENS);
-        let mut corrections = Vec::new();
-        if let Some(speller) = &self.speller {
-            self.mend_slipped_spaces(speller, &mut words, &mut corrections);
-            for word in words.iter_mut() {
-                if !speller.knows(word, &self.stem(word))
-                    && let Some(fixed) = speller.correct(word)
-                {
-                    corrections.push((word.clone(), fixed.to_string()));
-                    *word = fixed.to_string();
-                }
-            }
-        }
+        let corrections = match &self.speller {
+            Some(speller) => correct::correct(self, speller, &mut words),
+            None => Vec::new(),
+        };
         let stems: Vec<String> = words.iter().map(|w| self.stem(w)).collect();
         let garbled: Vec<bool> = match &self.speller {
             Some(speller) => words.iter().zip(&stems).map(|(w, s)| !speller.knows(w, s)).collect(),
