@@ -49,6 +49,8 @@ pub struct Index {
     pub entry_count: usize,
     /// Every word the corpus uses, with how often: the speller's vocabulary, gathered while indexing.
     pub words: HashMap<String, u32>,
+    /// Every pair of neighbouring words (`Analyzer::word_pairs` keys), with how often: the speller's context.
+    pub pairs: HashMap<u64, u32>,
 }
 
 /// A query term with its weight; `id` is `None` for words the corpus never uses.
@@ -69,6 +71,7 @@ impl Index {
         let mut raw_units: Vec<RawUnit> = Vec::new();
         let mut sequences: Vec<Vec<TermId>> = Vec::new();
         let mut words: HashMap<String, u32> = HashMap::default();
+        let mut pairs: HashMap<u64, u32> = HashMap::default();
         let mut count_words = |analysis: &Analysis| {
             for w in &analysis.words {
                 match words.get_mut(w.as_str()) {
@@ -77,6 +80,9 @@ impl Index {
                         words.insert(w.clone(), 1);
                     }
                 }
+            }
+            for key in analyzer.word_pairs(&analysis.words) {
+                *pairs.entry(key).or_default() += 1;
             }
         };
         let mut entry_units: Vec<u32> = Vec::with_capacity(part.entries.len() + 1);
@@ -165,6 +171,7 @@ impl Index {
             entry_units,
             entry_count: n,
             words,
+            pairs,
         }
     }
 

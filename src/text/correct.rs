@@ -4,6 +4,7 @@
 use super::{Analyzer, Speller};
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
+use std::cmp::Reverse;
 
 /// How well a piece of a mended space reads (see `Reader::points`), and what moving the space costs.
 const CORPUS_WORD: u32 = 6;
@@ -17,12 +18,10 @@ pub(super) fn correct(analyzer: &Analyzer, speller: &Speller, words: &mut Vec<St
     let reader = Reader { analyzer, speller, found: RefCell::default() };
     let mut corrections = Vec::new();
     reader.mend_slipped_spaces(words, &mut corrections);
-    for word in words.iter_mut() {
-        if !reader.known(word)
-            && let Some((fixed, _)) = reader.correction(word)
-        {
-            corrections.push((word.clone(), fixed.to_string()));
-            *word = fixed.to_string();
+    for i in 0..words.len() {
+        if let Some(fixed) = reader.read_in_context(words, i) {
+            corrections.push((words[i].clone(), fixed.to_string()));
+            words[i] = fixed.to_string();
         }
     }
     corrections
@@ -47,6 +46,68 @@ impl<'a> Reader<'a> {
         let found = self.speller.correction(word);
         self.found.borrow_mut().insert(word.to_string(), found);
         found
+    }
+
+    /// What the word at `i` most likely misspells, read with its neighbours (the one before already read).
+    /// Among the nearest corpus words, the one the corpus uses beside these neighbours wins, then the more
+    /// common one. A real word the corpus does not use is only rewritten when that makes a lexicon term of it
+    /// ("clinical trails"), since "prime minister" must stay; and a short word only when its neighbours
+    /// vouch for the reading ("sde effects", "cr t"), since "flu" must stay.
+    fn read_in_context(&self, words: &[String], i: usize) -> Option<&'a str> {
+        let word = words[i].as_str();
+        let real_word = self.known(word);
+        if real_word
+            && (self.speller.uses(word)
+                || self.speller.knows_form(&self.analyzer.stem(word))
+                || word.chars().any(char::is_numeric))
+        {
+            return None;
+        }
+        let candidates = self.speller.nearby(word);
+        if candidates.is_empty() {
+            return None;
+        }
+        let lang = self.analyzer.lang;
+        let left = i.checked_sub(1).map(|j| words[j].as_str());
+        let right = words.get(i + 1).map(|w| match self.known(w) {
+            true => w.as_str(),
+            false => self.correction(w).map_or(w.as_str(), |(c, _)| c),
+        });
+        let left_stem = left.map(|w| self.analyzer.stem(w));
+        let right_stem = right.map(|w| self.analyzer.stem(w));
+        let topical = |w: Option<&str>| w.is_some_and(|w| !lang.is_stop_word(w));
+        candidates
+            .into_iter()
+            .filter(|n| !real_word || n.distance == 1)
+            .filter_map(|n| {
+                let stem = self.analyzer.stem(n.word);
+                let before = left_stem.as_deref().map_or(0, |l| self.speller.pair(l, &stem));
+                let after = right_stem.as_deref().map_or(0, |r| self.speller.pair(&stem, r));
+                let term = self.completes_term(words, i, n.word);
+                // Function words go with everything: only a topical neighbour vouches for a reading.
+                let vouched = term || (topical(left) && before > 0) || (topical(right) && after > 0);
+                let allowed = if real_word { term } else { vouched || !n.needs_context };
+                allowed.then(|| {
+                    let rank =
+                        (n.distance, Reverse(term), Reverse(before + after), Reverse(self.speller.frequency(n.word)));
+                    (rank, n.word)
+                })
+            })
+            .min()
+            .map(|(_, w)| w)
+    }
+
+    /// Whether reading the word at `i` as `candidate` makes it part of a multi-word lexicon term.
+    fn completes_term(&self, words: &[String], i: usize, candidate: &str) -> bool {
+        const REACH: usize = 4;
+        let from = i.saturating_sub(REACH);
+        let to = (i + REACH + 1).min(words.len());
+        let stems: Vec<String> = (from..to)
+            .map(|j| if j == i { self.analyzer.stem(candidate) } else { self.analyzer.stem(&words[j]) })
+            .collect();
+        let at = i - from;
+        (0..=at)
+            .any(|s| self.analyzer.lexicon.longest_match(&stems[s..]).is_some_and(|(len, _)| len >= 2 && s + len > at))
     }
 
     /// A space typed one letter off ("melanom atreatment"), or one missing or extra ("immunoth erapy"), leaves
@@ -85,7 +146,9 @@ impl<'a> Reader<'a> {
         }
         // A typed real word is only given up for pieces as good as it is: "mouth ot" is not "mout hot", nor
         // "cancers jan" "cancer sjan". Otherwise a split needs a real word among its pieces, not only slips.
-        let floor = [a, b].iter().filter(|w| self.known(w)).map(|w| self.points(w).min(CORPUS_FORM)).max().unwrap_or(1);
+        // Nor is a piece that reads as nothing ("cra t" is not "cr at").
+        let floor =
+            [a, b].iter().filter(|w| self.known(w)).map(|w| self.points(w).min(CORPUS_FORM)).max().unwrap_or(0).max(1);
         let mut best = self.points(a) + self.points(b);
         let mut fix = None;
         for parts in options {

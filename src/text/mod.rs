@@ -92,19 +92,28 @@ impl Analyzer {
     /// Turns on typo correction towards the given vocabulary (the words the corpus uses).
     /// `words` are words the corpus already analysed, with how often it uses them (no need to read those texts
     /// again); `texts` are read here.
+    /// `pairs` are the neighbouring words of those texts (`word_pairs` keys), with how often.
     pub fn with_speller<'a>(
         mut self,
         words: impl IntoIterator<Item = (&'a str, u32)>,
+        pairs: impl IntoIterator<Item = (u64, u32)>,
         texts: impl IntoIterator<Item = &'a str>,
     ) -> Self {
         let mut speller = Speller::new(self.lang.min_correctable_len()).with_dictionary(self.lang.dictionary());
         for (word, times) in words {
             speller.add_times(word, &self.stem(word), times);
         }
+        for (key, times) in pairs {
+            speller.add_pair(key, times);
+        }
         for text in texts {
-            for word in tokenize(&fold(text), self.lang) {
-                let stem = self.stem(&word);
-                speller.add(&word, &stem);
+            let words = tokenize(&fold(text), self.lang);
+            for word in &words {
+                let stem = self.stem(word);
+                speller.add(word, &stem);
+            }
+            for key in self.word_pairs(&words) {
+                speller.add_pair(key, 1);
             }
         }
         for word in self.lang.stop_words() {
@@ -147,6 +156,11 @@ impl Analyzer {
             stems.insert(word.to_string(), stem.clone());
             stem
         })
+    }
+
+    /// A key for each pair of neighbouring words, as stems ("side effects" and "side effect" are one pair).
+    pub fn word_pairs<'a>(&'a self, words: &'a [String]) -> impl Iterator<Item = u64> + 'a {
+        words.windows(2).map(|w| spell::pair_key(&self.stem(&w[0]), &self.stem(&w[1])))
     }
 
     fn stems(&self, text: &str) -> Vec<String> {
