@@ -144,11 +144,16 @@ impl<'a> Reader<'a> {
             let cut = b.char_indices().nth(1).map_or(b.len(), |(k, _)| k);
             options.push(vec![format!("{a}{}", &b[..cut]), b[cut..].to_string()]);
         }
-        // A typed real word is only given up for pieces as good as it is: "mouth ot" is not "mout hot", nor
-        // "cancers jan" "cancer sjan". Otherwise a split needs a real word among its pieces, not only slips.
-        // Nor is a piece that reads as nothing ("cra t" is not "cr at").
-        let floor =
-            [a, b].iter().filter(|w| self.known(w)).map(|w| self.points(w).min(CORPUS_FORM)).max().unwrap_or(0).max(1);
+        // A typed real word is only given up for real words, as good as it is up to a form of a corpus word:
+        // "mouth ot" is not "mout hot", nor "cancers jan" "cancer sjan", nor "car-t wat" "car twat". Otherwise
+        // a split needs a real word among its pieces, not only slips, and no piece may read as nothing ("cra t"
+        // is not "cr at").
+        let floor = [a, b]
+            .iter()
+            .filter(|w| self.known(w))
+            .map(|w| self.points(w).clamp(REAL_WORD, CORPUS_FORM))
+            .max()
+            .unwrap_or(1);
         let mut best = self.points(a) + self.points(b);
         let mut fix = None;
         for parts in options {
