@@ -6,12 +6,13 @@ use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
 use std::cmp::Reverse;
 
-/// How well a piece of a mended space reads (see `Reader::points`), and what moving the space costs.
+/// How well a piece of a mended space reads (see `Reader::points`), and what moving the space costs: as much
+/// as correcting one letter does, so that neither reading of "fron the" ("from the", "front he") wins on cost.
 const CORPUS_WORD: u32 = 6;
 const CORPUS_FORM: u32 = 5;
 const REAL_WORD: u32 = 4;
 const NEAR_SLIP: u32 = REAL_WORD - 1;
-const SPACE_MOVE: u32 = 2;
+const SPACE_MOVE: u32 = CORPUS_WORD - NEAR_SLIP;
 
 /// Corrects `words` in place; returns (what was typed, what it was read as) for each change.
 pub(super) fn correct(analyzer: &Analyzer, speller: &Speller, words: &mut Vec<String>) -> Vec<(String, String)> {
@@ -215,5 +216,72 @@ impl<'a> Reader<'a> {
             return Some(0);
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::corpus::{Concept, Origin, Scope};
+    use crate::text::{Analyzer, Language};
+
+    fn analyzer() -> Analyzer {
+        let concept = |id: &str, terms: &[&str]| Concept {
+            id: id.to_string(),
+            terms: terms.iter().map(|t| t.to_string()).collect(),
+            broader: Vec::new(),
+            scope: Scope::In,
+            origin: Origin { file: Default::default(), line: 0 },
+        };
+        let concepts = [concept("car-t", &["car t"]), concept("clinical-trial", &["clinical trial"])];
+        let texts = [
+            "what are the side effects of immuno",
+            "side effects if it works",
+            "how long does a car t infusion take",
+            "clinical trials for melanoma",
+            "the price of keytruda",
+            "tests show how it works",
+            "does it help from the start",
+            "the front desk",
+            "immunomodulators",
+        ];
+        Analyzer::new(Language::En, &concepts).with_speller(std::iter::empty(), std::iter::empty(), texts)
+    }
+
+    fn read(text: &str) -> String {
+        analyzer().analyze(text).words.join(" ")
+    }
+
+    #[test]
+    fn a_slipped_space_is_mended_when_that_reads_better() {
+        assert_eq!(read("side effect sif it works"), "side effects if it works");
+        assert_eq!(read("doe simmuno help"), "does immuno help");
+    }
+
+    #[test]
+    fn a_slip_next_to_a_real_word_is_corrected_rather_than_mended() {
+        assert_eq!(read("fron the start"), "from the start");
+        // Not "car twat": the lone letter is a word of its own.
+        assert_eq!(read("car t wat"), "car t wat");
+    }
+
+    #[test]
+    fn short_slips_are_read_only_when_their_neighbours_vouch_for_it() {
+        assert_eq!(read("sde effects"), "side effects");
+        assert_eq!(read("cr t infusion"), "car t infusion");
+        assert_eq!(read("hsow long"), "how long");
+        assert_eq!(read("sde"), "sde");
+        assert_eq!(read("flu jab"), "flu jab");
+    }
+
+    #[test]
+    fn a_real_word_is_rewritten_only_into_a_lexicon_term() {
+        assert_eq!(read("clinical trails"), "clinical trials");
+        assert_eq!(read("hiking trails"), "hiking trails");
+        assert_eq!(read("prime minister"), "prime minister");
+    }
+
+    #[test]
+    fn long_words_may_be_three_edits_off() {
+        assert_eq!(read("immunomodjalters"), "immunomodulators");
     }
 }
