@@ -18,25 +18,27 @@ fn dev_set_meets_the_accuracy_and_decline_targets() {
     assert!(r.oos_answered <= 0.05, "out-of-scope answered {:.3} > 0.05\n{r}", r.oos_answered);
 }
 
-/// The target is a drop of at most 5 points; measured now: 5.1 on average over seeds 1–8, 4.0–6.3 per seed (see
-/// the issue notes). This guards the
-/// current level against regressions until the target is met.
-const TYPO_DROP_GUARD: f64 = 0.07;
+/// The target: with two random letter edits per question, in-scope accuracy drops by at most 5 points on every
+/// seed. Measured: 2.0 points on average over seeds 1–8, 1.5–3.2 per seed; the mean is also held to 4 points,
+/// so that no seed is near the limit by chance.
+const TYPO_DROP_TARGET: f64 = 0.05;
+const TYPO_DROP_MEAN: f64 = 0.04;
+const TYPO_SEEDS: [u64; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
 
 #[test]
-fn two_typos_per_question_cost_at_most_seven_points_for_now() {
+fn two_typos_per_question_cost_at_most_five_points() {
     let items = read_items(&eval_file("dev.jsonl")).unwrap();
     let clean = evaluate(engine(), &items);
-    for seed in [1, 2, 3] {
+    let mut drops = Vec::new();
+    for seed in TYPO_SEEDS {
         let mut noisy = items.clone();
         add_typos(&mut noisy, 2, seed);
         let r = evaluate(engine(), &noisy);
         println!("seed {seed}: {r}");
-        assert!(
-            clean.accuracy - r.accuracy <= TYPO_DROP_GUARD,
-            "seed {seed}: accuracy fell from {:.3} to {:.3}",
-            clean.accuracy,
-            r.accuracy
-        );
+        let drop = clean.accuracy - r.accuracy;
+        assert!(drop <= TYPO_DROP_TARGET, "seed {seed}: accuracy fell from {:.3} to {:.3}", clean.accuracy, r.accuracy);
+        drops.push(drop);
     }
+    let mean = drops.iter().sum::<f64>() / drops.len() as f64;
+    assert!(mean <= TYPO_DROP_MEAN, "accuracy fell by {mean:.3} on average over seeds {TYPO_SEEDS:?}");
 }

@@ -49,6 +49,8 @@ pub struct Index {
     pub entry_count: usize,
     /// Every word the corpus uses, with how often: the speller's vocabulary, gathered while indexing.
     pub words: Vec<(String, u32)>,
+    /// Every pair of neighbouring words (`Analyzer::word_pairs` keys), with how often: the speller's context.
+    pub pairs: HashMap<u64, u32>,
 }
 
 /// A query term with its weight; `id` is `None` for words the corpus never uses.
@@ -125,6 +127,7 @@ impl Index {
         }
         entry_units.push(units.len() as u32);
         let words = reader.word_counts().map(|(w, c)| (w.to_string(), c)).collect();
+        let pairs = reader.pair_counts();
         let mut terms = reader.terms;
         postings.resize(terms.len(), Vec::new());
         entry_postings.resize(terms.len(), Vec::new());
@@ -177,6 +180,7 @@ impl Index {
             entry_units,
             entry_count: n,
             words,
+            pairs,
         }
     }
 

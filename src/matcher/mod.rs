@@ -160,15 +160,16 @@ impl Engine {
 fn build_language(part: &LanguageCorpus) -> LanguageEngine {
     let base = Analyzer::new(part.lang, &part.lexicon);
     let mut index = Index::build(part, &base);
-    // The index has read every phrasing and answer; the speller learns their words from it, plus the lexicon
-    // and the warning phrases.
+    // The index has read every phrasing and answer; the speller learns their words and neighbouring pairs from
+    // it, plus the lexicon and the warning phrases.
     let words = std::mem::take(&mut index.words);
+    let pairs = std::mem::take(&mut index.pairs);
     let texts = part
         .lexicon
         .iter()
         .flat_map(|c| c.terms.iter().map(String::as_str))
         .chain(part.warnings.signs.iter().flat_map(|s| s.phrases.iter().map(String::as_str)));
-    let analyzer = base.with_speller(words.iter().map(|(w, n)| (w.as_str(), *n)), texts);
+    let analyzer = base.with_speller(words.iter().map(|(w, n)| (w.as_str(), *n)), pairs, texts);
     let signs = WarningSigns::build(&part.warnings, &analyzer);
     LanguageEngine { lang: part.lang, analyzer, index, signs }
 }

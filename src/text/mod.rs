@@ -2,6 +2,7 @@
 //! stem → apply the lexicon → mark stop words. Questions, FAQ phrasings and warning phrases all go through it,
 //! so both sides of every comparison are treated the same way.
 
+mod correct;
 mod fold;
 mod language;
 mod lexicon;
@@ -93,19 +94,28 @@ impl Analyzer {
     /// Turns on typo correction towards the given vocabulary (the words the corpus uses).
     /// `words` are words the corpus already analysed, with how often it uses them (no need to read those texts
     /// again); `texts` are read here.
+    /// `pairs` are the neighbouring words of those texts (`word_pairs` keys), with how often.
     pub fn with_speller<'a>(
         mut self,
         words: impl IntoIterator<Item = (&'a str, u32)>,
+        pairs: impl IntoIterator<Item = (u64, u32)>,
         texts: impl IntoIterator<Item = &'a str>,
     ) -> Self {
         let mut speller = Speller::new(self.lang.min_correctable_len()).with_dictionary(self.lang.dictionary());
         for (word, times) in words {
             speller.add_times(word, &self.stem(word), times);
         }
+        for (key, times) in pairs {
+            speller.add_pair(key, times);
+        }
         for text in texts {
-            for word in tokenize(&fold(text), self.lang) {
-                let stem = self.stem(&word);
-                speller.add(&word, &stem);
+            let words = tokenize(&fold(text), self.lang);
+            for word in &words {
+                let stem = self.stem(word);
+                speller.add(word, &stem);
+            }
+            for key in self.word_pairs(&words) {
+                speller.add_pair(key, 1);
             }
         }
         for word in self.lang.stop_words() {
@@ -150,6 +160,11 @@ impl Analyzer {
         })
     }
 
+    /// A key for each pair of neighbouring words, as stems ("side effects" and "side effect" are one pair).
+    pub fn word_pairs<'a>(&'a self, words: &'a [String]) -> impl Iterator<Item = u64> + 'a {
+        words.windows(2).map(|w| spell::pair_key(&self.stem(&w[0]), &self.stem(&w[1])))
+    }
+
     fn stems(&self, text: &str) -> Vec<String> {
         tokenize(&fold(text), self.lang).iter().map(|w| self.stem(w)).collect()
     }
@@ -159,63 +174,14 @@ impl Analyzer {
         self.stems(text).join(" ")
     }
 
-    /// A space typed one letter off ("melanom atreatment") or an extra one ("immuno therapy") leaves words
-    /// the corpus does not know; when moving or removing that space gives known words, it is mended.
-    fn mend_slipped_spaces(&self, speller: &Speller, words: &mut Vec<String>, corrections: &mut Vec<(String, String)>) {
-        let known = |w: &str| speller.knows(w, &self.stem(w));
-        let mut i = 0;
-        while i + 1 < words.len() {
-            let (a, b) = (&words[i], &words[i + 1]);
-            if known(a) && known(b) {
-                i += 1;
-                continue;
-            }
-            let joined = format!("{a}{b}");
-            let mut fix: Option<Vec<String>> = None;
-            if known(&joined) && joined.chars().count() >= self.lang.min_correctable_len() {
-                fix = Some(vec![joined]);
-            } else if let Some(last) = a.chars().last().filter(|_| a.chars().count() > 1) {
-                let a2: String = a.chars().take(a.chars().count() - 1).collect();
-                let b2 = format!("{last}{b}");
-                if known(&a2) && known(&b2) {
-                    fix = Some(vec![a2, b2]);
-                }
-            }
-            if fix.is_none()
-                && let Some(first) = b.chars().next().filter(|_| b.chars().count() > 1)
-            {
-                let a2 = format!("{a}{first}");
-                let b2: String = b.chars().skip(1).collect();
-                if known(&a2) && known(&b2) {
-                    fix = Some(vec![a2, b2]);
-                }
-            }
-            match fix {
-                Some(parts) => {
-                    corrections.push((format!("{a} {b}"), parts.join(" ")));
-                    words.splice(i..i + 2, parts);
-                }
-                None => i += 1,
-            }
-        }
-    }
-
     pub fn analyze(&self, text: &str) -> Analysis {
         let folded = fold(text);
         let mut words = tokenize(&folded, self.lang);
         words.truncate(MAX_TOKENS);
-        let mut corrections = Vec::new();
-        if let Some(speller) = &self.speller {
-            self.mend_slipped_spaces(speller, &mut words, &mut corrections);
-            for word in words.iter_mut() {
-                if !speller.knows(word, &self.stem(word))
-                    && let Some(fixed) = speller.correct(word)
-                {
-                    corrections.push((word.clone(), fixed.to_string()));
-                    *word = fixed.to_string();
-                }
-            }
-        }
+        let corrections = match &self.speller {
+            Some(speller) => correct::correct(self, speller, &mut words),
+            None => Vec::new(),
+        };
         let stems: Vec<String> = words.iter().map(|w| self.stem(w)).collect();
         let garbled: Vec<bool> = match &self.speller {
             Some(speller) => words.iter().zip(&stems).map(|(w, s)| !speller.knows(w, s)).collect(),

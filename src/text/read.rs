@@ -47,6 +47,8 @@ pub struct BulkReader<'a> {
     info: Vec<WordInfo>,
     /// How often each word was read.
     counts: Vec<u32>,
+    /// How often each pair of neighbouring words (as stems) was read.
+    pairs: HashMap<(TermId, TermId), u32>,
     /// First stem → (the term's stems, concept), longest first: the lexicon in term ids.
     lexicon: HashMap<TermId, Vec<(Vec<TermId>, usize)>>,
     /// Per concept: its own term, then its broader concepts' terms.
@@ -90,6 +92,7 @@ impl<'a> BulkReader<'a> {
             words: HashMap::default(),
             info: Vec::new(),
             counts: Vec::new(),
+            pairs: HashMap::default(),
             lexicon,
             concepts,
             folded: String::new(),
@@ -136,6 +139,9 @@ impl<'a> BulkReader<'a> {
         for &w in &out.words {
             self.counts[w as usize] += 1;
         }
+        for pair in self.stems.windows(2) {
+            *self.pairs.entry((pair[0].stem, pair[1].stem)).or_default() += 1;
+        }
         let stems = &self.stems;
         let mut i = 0;
         while i < stems.len() {
@@ -170,6 +176,19 @@ impl<'a> BulkReader<'a> {
             out.push(self.info[id as usize].stem);
         });
         self.folded = folded;
+    }
+
+    /// Every pair of neighbouring words read, under its `Analyzer::word_pairs` key, with how often.
+    pub fn pair_counts(&self) -> HashMap<u64, u32> {
+        let mut names = vec![""; self.terms.len()];
+        for (name, &id) in &self.terms {
+            names[id as usize] = name;
+        }
+        let mut out: HashMap<u64, u32> = HashMap::default();
+        for (&(a, b), &n) in &self.pairs {
+            *out.entry(super::spell::pair_key(names[a as usize], names[b as usize])).or_default() += n;
+        }
+        out
     }
 
     /// Every word read, with how often.

@@ -1,9 +1,11 @@
 //! Typo correction towards the corpus vocabulary: a symmetric-delete index (as in SymSpell) finds candidates in
 //! a few look-ups, and strsim's optimal string alignment distance confirms them. How far a word may be
-//! rewritten grows with its length, so short words are never turned into other words.
+//! rewritten grows with its length, so short words are never turned into other words on spelling alone: a
+//! one-edit reading that involves a short word is offered flagged, for `correct.rs` to take only when the words
+//! around it agree, using the pairs of neighbouring words the corpus has.
 //!
-//! Vocabulary words are indexed with their deletions up to the distance their length allows, and so are query
-//! words, which finds every edit within that distance. Each word is also
+//! Vocabulary words are indexed with their deletions up to the distance their length allows (one for short
+//! words), and so are query words, which finds every edit within that distance. Each word is also
 //! indexed by its consonant skeleton ("permanent" → "prmnnt"), which catches the double vowel slips that
 //! patients make most ("perminant", "diarhea") and the delete index misses.
 
@@ -23,6 +25,11 @@ pub struct Speller {
     /// scan instead of a binary search over millions of variants.
     buckets: Vec<u32>,
     list: Vec<String>,
+    /// Indices of the words long enough for three edits, which the delete index leaves out (it would grow
+    /// tenfold); so few words are that long that they are simply all compared.
+    long: Vec<(u32, [u8; 32])>,
+    /// Neighbouring words the corpus uses (hashed pair of stems → how often), to read a slip in its context.
+    pairs: HashMap<u64, u32>,
 }
 
 impl Speller {
@@ -35,6 +42,8 @@ impl Speller {
             deletes: Vec::new(),
             buckets: Vec::new(),
             list: Vec::new(),
+            long: Vec::new(),
+            pairs: HashMap::default(),
         }
     }
 
@@ -61,14 +70,35 @@ impl Speller {
         }
     }
 
+    /// Adds a pair of neighbouring words (`pair_key` of their stems) that the corpus uses `times` times.
+    pub fn add_pair(&mut self, key: u64, times: u32) {
+        *self.pairs.entry(key).or_default() += times;
+    }
+
+    /// How often the corpus has these two words (as stems) side by side, in this order.
+    pub fn pair(&self, first: &str, second: &str) -> u32 {
+        self.pairs.get(&pair_key(first, second)).copied().unwrap_or(0)
+    }
+
+    /// How often the corpus uses this word.
+    pub fn frequency(&self, word: &str) -> u32 {
+        self.words.get(word).copied().unwrap_or(0)
+    }
+
     /// Builds the delete index once all words are in.
     pub fn finish(&mut self) {
-        self.list = self.words.keys().filter(|w| w.chars().count() >= self.min_len).cloned().collect();
+        self.list = self.words.keys().filter(|w| w.chars().count() >= SHORTEST).cloned().collect();
         self.list.sort();
         let mut deletes = Vec::with_capacity(self.list.len() * 10);
         let mut hashes = Vec::new();
+        self.long.clear();
         for (i, word) in self.list.iter().enumerate() {
-            deletion_hashes(word, max_distance(word.chars().count(), self.min_len), &mut hashes);
+            let len = word.chars().count();
+            if len >= LONG_WORD {
+                self.long.push((i as u32, letter_counts(word)));
+            }
+            // Short words are indexed one edit deep for `nearby(.., true)`; `correction` never offers them.
+            deletion_hashes(word, max_distance(len, self.min_len).clamp(1, INDEXED_DISTANCE), &mut hashes);
             hashes.push(hash(&skeleton(word)));
             deletes.extend(hashes.iter().map(|&h| (h, i as u32)));
         }
@@ -101,37 +131,89 @@ impl Speller {
             || self.dictionary.is_some_and(|d| d.contains(word))
     }
 
+    /// Whether the corpus itself uses this word, as written.
+    pub fn uses(&self, word: &str) -> bool {
+        self.words.contains_key(word)
+    }
+
+    /// Whether the corpus uses some form of the word with this stem.
+    pub fn knows_form(&self, stem: &str) -> bool {
+        self.stems.contains(stem)
+    }
+
     /// The corpus word this one most likely misspells, if any is close enough.
     pub fn correct(&self, word: &str) -> Option<&str> {
+        self.correction(word).map(|(w, _)| w)
+    }
+
+    /// The corpus word this one most likely misspells, with how many edits away it is.
+    pub fn correction<'a>(&'a self, word: &str) -> Option<(&'a str, usize)> {
+        self.nearby(word)
+            .into_iter()
+            .filter(|n| !n.needs_context)
+            .min_by_key(|n| (n.distance, std::cmp::Reverse(self.words[n.word]), n.word))
+            .map(|n| (n.word, n.distance))
+    }
+
+    /// Every corpus word this one may misspell: within as many edits as both words' lengths allow, or one edit
+    /// when either is shorter than that, which only the words around it can make safe ("sde effects", "hsow
+    /// long"; but "flu" is not "fly").
+    pub fn nearby<'a>(&'a self, word: &str) -> Vec<Near<'a>> {
         let len = word.chars().count();
-        let limit = max_distance(len, self.min_len);
+        let limit = max_distance(len, self.min_len).max(usize::from(len >= SHORTEST));
+        let mut found = Vec::new();
         if limit == 0 {
-            return None;
+            return found;
         }
-        let mut best: Option<(usize, std::cmp::Reverse<u32>, &str)> = None;
+        let consider = |id: u32, found: &mut Vec<Near<'a>>| {
+            let candidate = self.list[id as usize].as_str();
+            let distance = strsim::osa_distance(word, candidate);
+            // Both words must allow the distance: a long typo must not land on a short word.
+            let allowed = max_distance(len, self.min_len).min(max_distance(candidate.chars().count(), self.min_len));
+            if distance != 0 && distance <= limit && (distance <= allowed || distance == 1) {
+                found.push(Near { word: candidate, distance, needs_context: distance > allowed });
+            }
+        };
         let mut seen = HashSet::default();
         let mut keys = Vec::new();
-        deletion_hashes(word, limit, &mut keys);
+        deletion_hashes(word, limit.min(INDEXED_DISTANCE), &mut keys);
         keys.push(hash(&skeleton(word)));
         for h in keys {
             for id in self.under(h) {
-                if !seen.insert(id) {
-                    continue;
-                }
-                let candidate = self.list[id as usize].as_str();
-                let distance = strsim::osa_distance(word, candidate);
-                // Both words must allow the distance: a long typo must not land on a short word.
-                if distance == 0 || distance > limit.min(max_distance(candidate.chars().count(), self.min_len)) {
-                    continue;
-                }
-                let key = (distance, std::cmp::Reverse(self.words[candidate]), candidate);
-                if best.is_none_or(|b| key < b) {
-                    best = Some(key);
+                if seen.insert(id) {
+                    consider(id, &mut found);
                 }
             }
         }
-        best.map(|(_, _, w)| w)
+        // Three edits only when nothing nearer was found.
+        if limit > INDEXED_DISTANCE && found.is_empty() {
+            let letters = letter_counts(word);
+            for (id, other) in &self.long {
+                // Each edit changes the letter counts by two at most: a cheap bound before the real distance.
+                let apart: usize = letters.iter().zip(other).map(|(a, b)| a.abs_diff(*b) as usize).sum();
+                if apart <= 2 * limit && self.list[*id as usize].chars().count().abs_diff(len) <= limit {
+                    consider(*id, &mut found);
+                }
+            }
+        }
+        found
     }
+}
+
+/// A corpus word near a typed one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Near<'a> {
+    pub word: &'a str,
+    pub distance: usize,
+    /// One edit where either word is too short for it: only to be taken when the context says so.
+    pub needs_context: bool,
+}
+
+pub fn pair_key(first: &str, second: &str) -> u64 {
+    let mut h = FxHasher::default();
+    first.hash(&mut h);
+    second.hash(&mut h);
+    h.finish()
 }
 
 /// The first letter, then the consonants with doubles collapsed: spelling slips rarely touch these.
@@ -150,6 +232,16 @@ fn skeleton(word: &str) -> String {
     out
 }
 
+/// How often each letter occurs (letters folded into 32 buckets, which only loosens the bound it serves).
+fn letter_counts(word: &str) -> [u8; 32] {
+    let mut counts = [0u8; 32];
+    for c in word.chars() {
+        let slot = &mut counts[c as usize % 32];
+        *slot = slot.saturating_add(1);
+    }
+    counts
+}
+
 /// 32-bit hashes keep the index small; a collision only adds a candidate that the distance check then rejects.
 fn hash(s: &str) -> u32 {
     let mut h = FxHasher::default();
@@ -163,16 +255,28 @@ fn bucket(h: u32) -> usize {
     (h >> (32 - BUCKET_BITS)) as usize
 }
 
-/// Edits allowed for a word of this many characters: none below 4 (short words are never rewritten), one for
-/// 4, two from 5. Chosen with `eval tests/eval/dev.jsonl --typos 2` over eight seeds: two edits from 5 letters
-/// recover 0.5 points over two from 6, with no change on the clean dev and held-out figures.
+/// Edits allowed for a word of this many characters on spelling alone: none below 4 (a short word needs its
+/// context, see `Speller::nearby`), one for 4, two from 5, three from `LONG_WORD`. Chosen with
+/// `eval tests/eval/dev.jsonl --typos 2` over eight seeds: two edits from 5 letters recover 0.5 points over two
+/// from 6, and three from 10 letters another 0.5 (drop 3.7 → 3.2 points at the time), with no change on the
+/// clean dev and held-out figures; 9, 11 or 12 letters did no better. Long drug and disease names are the words
+/// patients misspell most, often more than twice ("psuedoprogresion", "immunomodulaters" with a slip more),
+/// and a long word three edits from a corpus word is far more often a slip of it than another word.
 fn max_distance(len: usize, min_len: usize) -> usize {
     match len {
         l if l < min_len => 0,
         l if l < 5 => 1,
-        _ => 2,
+        l if l < LONG_WORD => 2,
+        _ => 3,
     }
 }
+
+/// Shorter words are not worth correcting towards: one letter is no evidence.
+const SHORTEST: usize = 2;
+/// Words from this length may be three edits off.
+const LONG_WORD: usize = 10;
+/// The delete index holds variants up to this many edits; farther ones are found by comparing long words.
+const INDEXED_DISTANCE: usize = 2;
 
 /// The hashes of every string made by deleting up to `distance` (at most 2) characters, the word itself
 /// included, into `out` (cleared first, deduplicated).
@@ -241,6 +345,21 @@ mod tests {
     fn a_far_word_is_left_alone() {
         let s = speller(&["weather", "treatment"]);
         assert_eq!(s.correct("football"), None);
+    }
+
+    #[test]
+    fn a_short_reading_is_offered_only_as_one_that_needs_context() {
+        let s = speller(&["car", "side", "effects"]);
+        assert_eq!(s.correct("cr"), None);
+        assert!(s.nearby("cr").contains(&Near { word: "car", distance: 1, needs_context: true }));
+        assert!(s.nearby("sde").contains(&Near { word: "side", distance: 1, needs_context: true }));
+    }
+
+    #[test]
+    fn only_long_words_may_be_three_edits_off() {
+        let s = speller(&["pseudoprogression", "treatment"]);
+        assert_eq!(s.correct("psuedoprgresion"), Some("pseudoprogression"));
+        assert_eq!(s.correct("trxatmxnx"), None);
     }
 
     #[test]

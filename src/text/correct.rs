@@ -1,0 +1,287 @@
+//! Correcting a message's words before stemming: slipped spaces first, then each word the corpus does not know
+//! is brought back to the corpus word it most likely misspells.
+
+use super::{Analyzer, Speller};
+use rustc_hash::FxHashMap as HashMap;
+use std::cell::RefCell;
+use std::cmp::Reverse;
+
+/// How well a piece of a mended space reads (see `Reader::points`), and what moving the space costs: as much
+/// as correcting one letter does, so that neither reading of "fron the" ("from the", "front he") wins on cost.
+const CORPUS_WORD: u32 = 6;
+const CORPUS_FORM: u32 = 5;
+const REAL_WORD: u32 = 4;
+const NEAR_SLIP: u32 = REAL_WORD - 1;
+const SPACE_MOVE: u32 = CORPUS_WORD - NEAR_SLIP;
+
+/// Corrects `words` in place; returns (what was typed, what it was read as) for each change.
+pub(super) fn correct(analyzer: &Analyzer, speller: &Speller, words: &mut Vec<String>) -> Vec<(String, String)> {
+    let reader = Reader { analyzer, speller, found: RefCell::default() };
+    let mut corrections = Vec::new();
+    reader.mend_slipped_spaces(words, &mut corrections);
+    for i in 0..words.len() {
+        if let Some(fixed) = reader.read_in_context(words, i) {
+            corrections.push((words[i].clone(), fixed.to_string()));
+            words[i] = fixed.to_string();
+        }
+    }
+    corrections
+}
+
+/// The speller's view of one message; corrections are looked up once, as mending asks for the same words again.
+struct Reader<'a> {
+    analyzer: &'a Analyzer,
+    speller: &'a Speller,
+    found: RefCell<HashMap<String, Option<(&'a str, usize)>>>,
+}
+
+impl<'a> Reader<'a> {
+    fn known(&self, word: &str) -> bool {
+        self.speller.knows(word, &self.analyzer.stem(word))
+    }
+
+    fn correction(&self, word: &str) -> Option<(&'a str, usize)> {
+        if let Some(found) = self.found.borrow().get(word) {
+            return *found;
+        }
+        let found = self.speller.correction(word);
+        self.found.borrow_mut().insert(word.to_string(), found);
+        found
+    }
+
+    /// What the word at `i` most likely misspells, read with its neighbours (the one before already read).
+    /// Among the nearest corpus words, the one the corpus uses beside these neighbours wins, then the more
+    /// common one. A real word the corpus does not use is only rewritten when that makes a lexicon term of it
+    /// ("clinical trails"), since "prime minister" must stay; and a short word only when its neighbours
+    /// vouch for the reading ("sde effects", "cr t"), since "flu" must stay.
+    fn read_in_context(&self, words: &[String], i: usize) -> Option<&'a str> {
+        let word = words[i].as_str();
+        let real_word = self.known(word);
+        if real_word
+            && (self.speller.uses(word)
+                || self.speller.knows_form(&self.analyzer.stem(word))
+                || word.chars().any(char::is_numeric))
+        {
+            return None;
+        }
+        let candidates = self.speller.nearby(word);
+        if candidates.is_empty() {
+            return None;
+        }
+        let lang = self.analyzer.lang;
+        let left = i.checked_sub(1).map(|j| words[j].as_str());
+        let right = words.get(i + 1).map(|w| match self.known(w) {
+            true => w.as_str(),
+            false => self.correction(w).map_or(w.as_str(), |(c, _)| c),
+        });
+        let left_stem = left.map(|w| self.analyzer.stem(w));
+        let right_stem = right.map(|w| self.analyzer.stem(w));
+        let topical = |w: Option<&str>| w.is_some_and(|w| !lang.is_stop_word(w));
+        candidates
+            .into_iter()
+            .filter(|n| !real_word || n.distance == 1)
+            .filter_map(|n| {
+                let stem = self.analyzer.stem(n.word);
+                let before = left_stem.as_deref().map_or(0, |l| self.speller.pair(l, &stem));
+                let after = right_stem.as_deref().map_or(0, |r| self.speller.pair(&stem, r));
+                let term = self.completes_term(words, i, n.word);
+                // Function words go with everything: only a topical neighbour vouches for a reading.
+                let vouched = term || (topical(left) && before > 0) || (topical(right) && after > 0);
+                let allowed = if real_word { term } else { vouched || !n.needs_context };
+                allowed.then(|| {
+                    let rank =
+                        (n.distance, Reverse(term), Reverse(before + after), Reverse(self.speller.frequency(n.word)));
+                    (rank, n.word)
+                })
+            })
+            .min()
+            .map(|(_, w)| w)
+    }
+
+    /// Whether reading the word at `i` as `candidate` makes it part of a multi-word lexicon term.
+    fn completes_term(&self, words: &[String], i: usize, candidate: &str) -> bool {
+        const REACH: usize = 4;
+        let from = i.saturating_sub(REACH);
+        let to = (i + REACH + 1).min(words.len());
+        let stems: Vec<String> = (from..to)
+            .map(|j| if j == i { self.analyzer.stem(candidate) } else { self.analyzer.stem(&words[j]) })
+            .collect();
+        let at = i - from;
+        (0..=at)
+            .any(|s| self.analyzer.lexicon.longest_match(&stems[s..]).is_some_and(|(len, _)| len >= 2 && s + len > at))
+    }
+
+    /// A space typed one letter off ("melanom atreatment"), or one missing or extra ("immunoth erapy"), leaves
+    /// words the corpus does not know. Each way of placing that space is weighed by how well its words read
+    /// (corpus words best, then real words and near slips), less one edit for moving the space; the typed
+    /// words win ties, so "fron the" is read "from the", not "front he".
+    fn mend_slipped_spaces(&self, words: &mut Vec<String>, corrections: &mut Vec<(String, String)>) {
+        let mut i = 0;
+        while i + 1 < words.len() {
+            let (a, b) = (words[i].as_str(), words[i + 1].as_str());
+            // Digits stand apart from letters in the tokens anyway ("PD-L1" is "pd l 1").
+            if (self.known(a) && self.known(b)) || a.chars().chain(b.chars()).any(char::is_numeric) {
+                i += 1;
+                continue;
+            }
+            match self.best_mend(a, b) {
+                Some(parts) => {
+                    corrections.push((format!("{a} {b}"), parts.join(" ")));
+                    words.splice(i..i + 2, parts);
+                }
+                None => i += 1,
+            }
+        }
+    }
+
+    /// The way of placing the space between `a` and `b` that reads better than the words as typed, if any.
+    fn best_mend(&self, a: &str, b: &str) -> Option<Vec<String>> {
+        let mut options: Vec<Vec<String>> = vec![vec![format!("{a}{b}")]];
+        if a.chars().count() > 1 {
+            let cut = a.char_indices().last().map_or(0, |(k, _)| k);
+            options.push(vec![a[..cut].to_string(), format!("{}{b}", &a[cut..])]);
+        }
+        if b.chars().count() > 1 {
+            let cut = b.char_indices().nth(1).map_or(b.len(), |(k, _)| k);
+            options.push(vec![format!("{a}{}", &b[..cut]), b[cut..].to_string()]);
+        }
+        // A typed real word is only given up for real words, as good as it is up to a form of a corpus word:
+        // "mouth ot" is not "mout hot", nor "cancers jan" "cancer sjan", nor "car-t wat" "car twat". Otherwise
+        // a split needs a real word among its pieces, not only slips, and no piece may read as nothing ("cra t"
+        // is not "cr at").
+        let floor = [a, b]
+            .iter()
+            .filter(|w| self.known(w))
+            .map(|w| self.points(w).clamp(REAL_WORD, CORPUS_FORM))
+            .max()
+            .unwrap_or(1);
+        let mut best = self.points(a) + self.points(b);
+        let mut fix = None;
+        for parts in options {
+            // Correction lookups are the costly part: first see whether the option could win at all, counting
+            // every slip as a near one.
+            let at_most = |p: &String| self.cheap_points(p).unwrap_or(NEAR_SLIP);
+            let value = |points: &dyn Fn(&String) -> u32| match parts.as_slice() {
+                [joined] if joined.chars().count() < self.analyzer.lang.min_correctable_len() => 0,
+                // A joined real word stands for both typed words.
+                [joined] if points(joined) >= REAL_WORD => 2 * points(joined),
+                [joined] => points(joined),
+                _ if parts.iter().all(|p| points(p) < REAL_WORD) => 0,
+                _ => parts.iter().map(points).sum(),
+            };
+            let sound = |points: &dyn Fn(&String) -> u32| parts.iter().all(|p| points(p) >= floor);
+            if !sound(&at_most) || value(&at_most).saturating_sub(SPACE_MOVE) <= best {
+                continue;
+            }
+            let exact = |p: &String| self.points(p);
+            let v = value(&exact).saturating_sub(SPACE_MOVE);
+            if sound(&exact) && v > best {
+                best = v;
+                fix = Some(parts);
+            }
+        }
+        fix
+    }
+
+    /// How well a word reads, for weighing where a slipped space belongs: a corpus word best, then another
+    /// form of one, then a real word of the language, then slips of corpus words by how far they are. A lone
+    /// letter that is not a word ("car dt" is not "card t") and two-letter dictionary oddities ("xi") count
+    /// nothing.
+    fn points(&self, word: &str) -> u32 {
+        self.cheap_points(word).unwrap_or_else(|| match self.correction(word) {
+            Some((_, distance)) => NEAR_SLIP.saturating_sub(2 * (distance as u32 - 1)),
+            None => 0,
+        })
+    }
+
+    /// `points` for every word but a slip, which needs a correction lookup (`None`).
+    fn cheap_points(&self, word: &str) -> Option<u32> {
+        let len = word.chars().count();
+        let lang = self.analyzer.lang;
+        if len == 1 {
+            return Some(if lang.is_stop_word(word) { CORPUS_WORD } else { 0 });
+        }
+        if self.speller.uses(word) {
+            return Some(CORPUS_WORD);
+        }
+        let stem = self.analyzer.stem(word);
+        // Short pieces are often another form of a corpus word by chance ("ins" for "in").
+        if self.speller.knows_form(&stem) {
+            return Some(CORPUS_FORM);
+        }
+        if self.speller.knows(word, &stem) {
+            return Some(if len >= 3 { REAL_WORD } else { 0 });
+        }
+        if len < lang.min_correctable_len() {
+            return Some(0);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::corpus::{Concept, Origin, Scope};
+    use crate::text::{Analyzer, Language};
+
+    fn analyzer() -> Analyzer {
+        let concept = |id: &str, terms: &[&str]| Concept {
+            id: id.to_string(),
+            terms: terms.iter().map(|t| t.to_string()).collect(),
+            broader: Vec::new(),
+            scope: Scope::In,
+            origin: Origin { file: Default::default(), line: 0 },
+        };
+        let concepts = [concept("car-t", &["car t"]), concept("clinical-trial", &["clinical trial"])];
+        let texts = [
+            "what are the side effects of immuno",
+            "side effects if it works",
+            "how long does a car t infusion take",
+            "clinical trials for melanoma",
+            "the price of keytruda",
+            "tests show how it works",
+            "does it help from the start",
+            "the front desk",
+            "immunomodulators",
+        ];
+        Analyzer::new(Language::En, &concepts).with_speller(std::iter::empty(), std::iter::empty(), texts)
+    }
+
+    fn read(text: &str) -> String {
+        analyzer().analyze(text).words.join(" ")
+    }
+
+    #[test]
+    fn a_slipped_space_is_mended_when_that_reads_better() {
+        assert_eq!(read("side effect sif it works"), "side effects if it works");
+        assert_eq!(read("doe simmuno help"), "does immuno help");
+    }
+
+    #[test]
+    fn a_slip_next_to_a_real_word_is_corrected_rather_than_mended() {
+        assert_eq!(read("fron the start"), "from the start");
+        // Not "car twat": the lone letter is a word of its own.
+        assert_eq!(read("car t wat"), "car t wat");
+    }
+
+    #[test]
+    fn short_slips_are_read_only_when_their_neighbours_vouch_for_it() {
+        assert_eq!(read("sde effects"), "side effects");
+        assert_eq!(read("cr t infusion"), "car t infusion");
+        assert_eq!(read("hsow long"), "how long");
+        assert_eq!(read("sde"), "sde");
+        assert_eq!(read("flu jab"), "flu jab");
+    }
+
+    #[test]
+    fn a_real_word_is_rewritten_only_into_a_lexicon_term() {
+        assert_eq!(read("clinical trails"), "clinical trials");
+        assert_eq!(read("hiking trails"), "hiking trails");
+        assert_eq!(read("prime minister"), "prime minister");
+    }
+
+    #[test]
+    fn long_words_may_be_three_edits_off() {
+        assert_eq!(read("immunomodjalters"), "immunomodulators");
+    }
+}
