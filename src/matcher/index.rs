@@ -49,7 +49,7 @@ pub struct Index {
     pub entry_count: usize,
     /// Every word the corpus uses, with how often: the speller's vocabulary, gathered while indexing.
     pub words: Vec<(String, u32)>,
-    /// Every pair of neighbouring words (`Analyzer::word_pairs` keys), with how often: the speller's context.
+    /// Every pair of neighbouring words (`text::word_pairs` keys), with how often: the speller's context.
     pub pairs: HashMap<u64, u32>,
 }
 

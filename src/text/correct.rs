@@ -37,7 +37,8 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn known(&self, word: &str) -> bool {
-        self.speller.knows(word, &self.analyzer.stem(word))
+        // Most words are corpus words as typed: no need to stem those.
+        self.speller.uses(word) || self.speller.knows(word, &self.analyzer.stem(word))
     }
 
     fn correction(&self, word: &str) -> Option<(&'a str, usize)> {
@@ -56,12 +57,11 @@ impl<'a> Reader<'a> {
     /// vouch for the reading ("sde effects", "cr t"), since "flu" must stay.
     fn read_in_context(&self, words: &[String], i: usize) -> Option<&'a str> {
         let word = words[i].as_str();
+        if self.speller.uses(word) {
+            return None;
+        }
         let real_word = self.known(word);
-        if real_word
-            && (self.speller.uses(word)
-                || self.speller.knows_form(&self.analyzer.stem(word))
-                || word.chars().any(char::is_numeric))
-        {
+        if real_word && (self.speller.knows_form(&self.analyzer.stem(word)) || word.chars().any(char::is_numeric)) {
             return None;
         }
         let candidates = self.speller.nearby(word);
@@ -244,7 +244,7 @@ mod tests {
             "the front desk",
             "immunomodulators",
         ];
-        Analyzer::new(Language::En, &concepts).with_speller(std::iter::empty(), std::iter::empty(), texts)
+        Analyzer::new(Language::En, &concepts).with_speller(std::iter::empty(), Default::default(), texts)
     }
 
     fn read(text: &str) -> String {

@@ -59,6 +59,8 @@ pub struct Analysis {
     pub corrections: Vec<(String, String)>,
     /// The words as read (after corrections), before stemming.
     pub words: Vec<String>,
+    /// Their stems, in the same order.
+    pub stems: Vec<String>,
 }
 
 impl Analysis {
@@ -69,6 +71,11 @@ impl Analysis {
     pub fn has_scope(&self, scope: Scope) -> bool {
         self.tokens.iter().any(|t| t.scope == scope)
     }
+}
+
+/// A key for each pair of neighbouring words, given as stems ("side effects" and "side effect" are one pair).
+pub fn word_pairs(stems: &[String]) -> impl Iterator<Item = u64> + '_ {
+    stems.windows(2).map(|w| spell::pair_key(&w[0], &w[1]))
 }
 
 /// The pipeline for one language, with that language's lexicon and spelling vocabulary.
@@ -94,27 +101,25 @@ impl Analyzer {
     /// Turns on typo correction towards the given vocabulary (the words the corpus uses).
     /// `words` are words the corpus already analysed, with how often it uses them (no need to read those texts
     /// again); `texts` are read here.
-    /// `pairs` are the neighbouring words of those texts (`word_pairs` keys), with how often.
+    /// `pairs` are the neighbouring words of those texts (`word_pairs` keys of their stems), with how often.
     pub fn with_speller<'a>(
         mut self,
         words: impl IntoIterator<Item = (&'a str, u32)>,
-        pairs: impl IntoIterator<Item = (u64, u32)>,
+        pairs: rustc_hash::FxHashMap<u64, u32>,
         texts: impl IntoIterator<Item = &'a str>,
     ) -> Self {
-        let mut speller = Speller::new(self.lang.min_correctable_len()).with_dictionary(self.lang.dictionary());
+        let mut speller =
+            Speller::new(self.lang.min_correctable_len()).with_dictionary(self.lang.dictionary()).with_pairs(pairs);
         for (word, times) in words {
             speller.add_times(word, &self.stem(word), times);
         }
-        for (key, times) in pairs {
-            speller.add_pair(key, times);
-        }
         for text in texts {
             let words = tokenize(&fold(text), self.lang);
-            for word in &words {
-                let stem = self.stem(word);
-                speller.add(word, &stem);
+            let stems: Vec<String> = words.iter().map(|w| self.stem(w)).collect();
+            for (word, stem) in words.iter().zip(&stems) {
+                speller.add(word, stem);
             }
-            for key in self.word_pairs(&words) {
+            for key in word_pairs(&stems) {
                 speller.add_pair(key, 1);
             }
         }
@@ -158,11 +163,6 @@ impl Analyzer {
             stems.insert(word.to_string(), stem.clone());
             stem
         })
-    }
-
-    /// A key for each pair of neighbouring words, as stems ("side effects" and "side effect" are one pair).
-    pub fn word_pairs<'a>(&'a self, words: &'a [String]) -> impl Iterator<Item = u64> + 'a {
-        words.windows(2).map(|w| spell::pair_key(&self.stem(&w[0]), &self.stem(&w[1])))
     }
 
     fn stems(&self, text: &str) -> Vec<String> {
@@ -240,6 +240,6 @@ impl Analyzer {
             });
             i += 1;
         }
-        Analysis { folded, tokens, corrections, words }
+        Analysis { folded, tokens, corrections, words, stems }
     }
 }

@@ -28,8 +28,12 @@ pub struct Speller {
     /// Indices of the words long enough for three edits, which the delete index leaves out (it would grow
     /// tenfold); so few words are that long that they are simply all compared.
     long: Vec<(u32, [u8; 32])>,
-    /// Neighbouring words the corpus uses (hashed pair of stems → how often), to read a slip in its context.
+    /// Neighbouring words the corpus uses (hashed pair of stems → how often), to read a slip in its context;
+    /// `finish` packs them into `packed_pairs`.
     pairs: HashMap<u64, u32>,
+    /// Sorted `pair_key`s with their count (up to 255) in the low byte: a large corpus has millions of pairs,
+    /// and eight bytes each is a third of what the map takes.
+    packed_pairs: Vec<u64>,
 }
 
 impl Speller {
@@ -44,6 +48,7 @@ impl Speller {
             list: Vec::new(),
             long: Vec::new(),
             pairs: HashMap::default(),
+            packed_pairs: Vec::new(),
         }
     }
 
@@ -70,14 +75,23 @@ impl Speller {
         }
     }
 
+    /// Starts from pairs of neighbouring words already counted (`pair_key` of their stems → how often), taken
+    /// as they are: a large corpus has millions, not worth copying.
+    pub fn with_pairs(mut self, pairs: HashMap<u64, u32>) -> Self {
+        self.pairs = pairs;
+        self
+    }
+
     /// Adds a pair of neighbouring words (`pair_key` of their stems) that the corpus uses `times` times.
     pub fn add_pair(&mut self, key: u64, times: u32) {
         *self.pairs.entry(key).or_default() += times;
     }
 
-    /// How often the corpus has these two words (as stems) side by side, in this order.
+    /// How often the corpus has these two words (as stems) side by side, in this order (up to 255).
     pub fn pair(&self, first: &str, second: &str) -> u32 {
-        self.pairs.get(&pair_key(first, second)).copied().unwrap_or(0)
+        let key = pair_key(first, second) & !PAIR_COUNT;
+        let at = self.packed_pairs.partition_point(|p| p & !PAIR_COUNT < key);
+        self.packed_pairs.get(at).filter(|p| *p & !PAIR_COUNT == key).map_or(0, |p| (p & PAIR_COUNT) as u32)
     }
 
     /// How often the corpus uses this word.
@@ -112,6 +126,11 @@ impl Speller {
             buckets[b] += buckets[b - 1];
         }
         self.deletes = deletes;
+        let mut packed: Vec<u64> =
+            self.pairs.drain().map(|(k, n)| (k & !PAIR_COUNT) | u64::from(n).min(PAIR_COUNT)).collect();
+        packed.sort_unstable();
+        self.packed_pairs = packed;
+        self.pairs = HashMap::default();
         self.buckets = buckets;
     }
 
@@ -271,6 +290,8 @@ fn max_distance(len: usize, min_len: usize) -> usize {
     }
 }
 
+/// The low byte of a packed pair: its count.
+const PAIR_COUNT: u64 = 0xFF;
 /// Shorter words are not worth correcting towards: one letter is no evidence.
 const SHORTEST: usize = 2;
 /// Words from this length may be three edits off.
