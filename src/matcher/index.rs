@@ -299,7 +299,7 @@ impl Dots {
 }
 
 /// The words of a text in order, function words included, as the word-order signal compares them.
-pub fn sequence_terms(analysis: &Analysis) -> impl Iterator<Item = &str> {
+fn sequence_terms(analysis: &Analysis) -> impl Iterator<Item = &str> {
     analysis.tokens.iter().filter(|t| in_sequence(t.kind)).map(|t| t.term.as_str())
 }
 
