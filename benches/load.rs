@@ -1,21 +1,30 @@
 //! Load driver: the real bot binary against the fake Bot API server, both on this machine (loopback only).
-//! Pushes updates from many users at a fixed rate for a bounded time, then reports throughput and the time
-//! from an update being available to its reply arriving at the server (p50/p90/p99/max), and the fake
-//! server's own cost per request, measured the same way without the bot.
+//! Pushes updates from many users at a steady rate for a bounded time, then reports throughput, the latency the
+//! bot adds, the end-to-end latency, where the CPU went, and the fake server's own cost.
 //!
-//! Run: `cargo bench --bench load` (optional: `-- RATE SECONDS USERS`, default 2500 4 1000).
+//! Run: `cargo bench --bench load` (optional: `-- RATE SECONDS USERS`, default 2000 5 1000).
+//!
+//! What "added by the bot" is, per update (all times taken by the fake server; arrivals are the kernel's
+//! receive time stamps, so they do not depend on when the server got round to reading):
+//!
+//!   added = (reply arrived − answer carrying the update began to be written)
+//!         + (getUpdates that took it arrived − update queued, when positive)
+//!
+//! The first term is the bot reading the update, answering and sending the reply (its first message to that
+//! chat that replies to the update). The second is time the update waited because the bot had no getUpdates
+//! waiting at the server: the bot's doing, so it counts. What is left out is only the server's own part: waking
+//! its parked getUpdates and building the answer (reported as the server's hand-off). The end-to-end figure
+//! (update queued → reply read by the server) includes everything.
 
+#[path = "../tests/support/bot.rs"]
+mod bot;
 #[path = "../tests/support/fake_telegram.rs"]
 mod fake_telegram;
 
+use bot::BotProcess;
 use fake_telegram::FakeTelegram;
 use std::collections::HashMap;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
 
 fn questions() -> Vec<String> {
     std::fs::read_to_string("tests/eval/dev.jsonl")
@@ -27,127 +36,385 @@ fn questions() -> Vec<String> {
         .collect()
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
+/// Percentiles of a sample, for printing.
+struct Spread(Vec<Duration>);
+
+impl Spread {
+    fn new(mut sample: Vec<Duration>) -> Spread {
+        sample.sort();
+        Spread(sample)
+    }
+
+    fn at(&self, p: f64) -> Duration {
+        self.0.get(((self.0.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or_default()
+    }
+
+    fn mean(&self) -> Duration {
+        self.0.iter().sum::<Duration>() / self.0.len().max(1) as u32
+    }
+}
+
+impl std::fmt::Display for Spread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        write!(
+            f,
+            "p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms",
+            ms(self.at(0.5)),
+            ms(self.at(0.9)),
+            ms(self.at(0.99)),
+            ms(self.at(0.999)),
+            ms(self.0.last().copied().unwrap_or_default())
+        )
+    }
+}
+
+/// CPU time used so far, in clock ticks of 10 ms (Linux `/proc`; zero elsewhere).
+mod cpu {
+    fn ticks_of(stat: &str) -> u64 {
+        // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        rest.split_whitespace().skip(11).take(2).filter_map(|v| v.parse::<u64>().ok()).sum()
+    }
+
+    pub fn process(pid: u32) -> u64 {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map(|s| ticks_of(&s)).unwrap_or(0)
+    }
+
+    pub fn this_thread() -> u64 {
+        std::fs::read_to_string("/proc/thread-self/stat").map(|s| ticks_of(&s)).unwrap_or(0)
+    }
+
+    /// Ticks every core spent busy (not idle, not waiting for I/O), and of those, taken by the hypervisor.
+    pub fn machine() -> (u64, u64) {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let first = stat.lines().next().unwrap_or("");
+        let fields: Vec<u64> = first.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+        let field = |i: usize| fields.get(i).copied().unwrap_or(0);
+        (fields.iter().take(8).sum::<u64>() - field(3) - field(4), field(7))
+    }
+
+    pub fn seconds(ticks: u64) -> f64 {
+        ticks as f64 / 100.0
+    }
+
+    /// How long the process's threads have waited, runnable, for a core (the scheduler's own account).
+    pub fn waited(pid: u32) -> std::time::Duration {
+        let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten();
+        let ns: u64 = tasks
+            .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+            .filter_map(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .sum();
+        std::time::Duration::from_nanos(ns)
+    }
+}
+
+/// What the pushing thread did.
+struct Pushed {
+    /// (update id, message id) in push order.
+    updates: Vec<(i64, i64)>,
+    /// How late each push was against its schedule.
+    lateness: Vec<Duration>,
+    cpu_ticks: u64,
+    took: Duration,
+    /// Whether the thread ran at real-time priority.
+    real_time: bool,
+}
+
+/// Pushes `total` updates at `rate` per second from its own thread, sleeping to each update's due time rather
+/// than in bursts on a coarse async timer, so the bot sees a steady stream.
+fn push_steadily(fake: FakeTelegram, rate: u64, total: usize, users: i64, questions: Vec<String>) -> Pushed {
+    let real_time = real_time_priority();
+    let cpu_before = cpu::this_thread();
+    let start = Instant::now() + Duration::from_millis(5);
+    let mut updates = Vec::with_capacity(total);
+    let mut lateness = Vec::with_capacity(total);
+    for i in 0..total {
+        let due = start + Duration::from_secs_f64(i as f64 / rate as f64);
+        let now = Instant::now();
+        if due > now {
+            std::thread::sleep(due - now);
+        }
+        let user = 1 + (i as i64 % users);
+        updates.push(fake.text(user, &questions[i % questions.len()]));
+        lateness.push(Instant::now().saturating_duration_since(due));
+    }
+    Pushed { updates, lateness, cpu_ticks: cpu::this_thread() - cpu_before, took: start.elapsed(), real_time }
+}
+
+/// Puts the calling thread at real-time priority (where permitted), so that the pushes keep to their schedule
+/// however busy the cores are: a late pusher catches up in a burst, which would show as the bot's latency. The
+/// thread sleeps between pushes, so it takes a core only for the moments it pushes.
+fn real_time_priority() -> bool {
+    let Some(thread) = std::fs::read_link("/proc/thread-self").ok().and_then(|p| Some(p.file_name()?.to_owned()))
+    else {
+        return false;
+    };
+    std::process::Command::new("chrt")
+        .args(["--fifo", "--pid", "10"])
+        .arg(thread)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn main() {
+    // The fake server's threads (LOAD_FAKE_THREADS, default 2; 1 runs it on this thread alone).
+    let threads: usize = std::env::var("LOAD_FAKE_THREADS").ok().and_then(|t| t.parse().ok()).unwrap_or(2);
+    let runtime = match threads {
+        0 | 1 => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        n => tokio::runtime::Builder::new_multi_thread().worker_threads(n).enable_all().build(),
+    };
+    runtime.expect("a runtime").block_on(drive());
+}
+
+async fn drive() {
     let args: Vec<String> = std::env::args().filter(|a| !a.starts_with('-')).skip(1).collect();
-    let rate: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(2500);
-    let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(4);
+    let rate: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(2000);
+    let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5);
     let users: i64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1000);
+    assert!(
+        (1..=10_000).contains(&rate) && (1..=60).contains(&seconds) && users >= 1,
+        "RATE SECONDS USERS out of range"
+    );
     let total = (rate * seconds) as usize;
     let questions = questions();
 
     let fake = FakeTelegram::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let log = std::fs::File::create(dir.path().join("bot.log")).unwrap();
-    let mut bot = Command::new(env!("CARGO_BIN_EXE_immunofaq"))
-        .args(["serve", "--no-send-limits", "--no-watch", "--poll-timeout", "1", "--flood-per-minute", "1000000"])
-        .arg("--db")
-        .arg(dir.path().join("stats.db"))
-        .env("TELOXIDE_TOKEN", "123456:LOAD")
-        .env("TELOXIDE_API_URL", fake.api_url())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("the bot starts");
+    // Logging as in production (info) unless LOAD_BOT_LOG says otherwise; the kill on drop ends the bot if this
+    // driver stops early.
+    let log = std::env::var("LOAD_BOT_LOG").unwrap_or_else(|_| "info".to_string());
+    let bot = BotProcess::spawn(&fake, &["--no-send-limits", "--flood-per-minute", "1000000"], &[("RUST_LOG", &log)]);
     fake.wait_for("setMyCommands", None, 1, Duration::from_secs(30)).await;
+    let nice = std::env::var("LOAD_HARNESS_NICE").unwrap_or_default();
+    if !nice.is_empty() {
+        lower_own_priority(&nice);
+    }
 
-    // Warm-up, not counted.
-    for u in 0..50 {
+    // Warm-up, not counted: connections opened, caches filled.
+    let warm = 200;
+    for u in 0..warm {
         fake.text(1_000_000 + u, &questions[u as usize % questions.len()]);
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    fake.wait_for("sendMessage", None, 50, Duration::from_secs(30)).await;
-    let warm = fake.calls().len();
+    fake.wait_for("sendMessage", None, warm as usize, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
 
-    let mut queued: HashMap<i64, Instant> = HashMap::with_capacity(total);
+    let (machine_before, bot_before, driver_before) =
+        (cpu::machine(), cpu::process(bot.child.id()), cpu::process(std::process::id()));
+    let (bot_waited_before, driver_waited_before) = (cpu::waited(bot.child.id()), cpu::waited(std::process::id()));
     let started = Instant::now();
-    let tick = Duration::from_millis(5);
-    let per_tick = (rate as f64 * tick.as_secs_f64()).max(1.0);
-    let mut pushed = 0usize;
-    let mut owed = 0.0;
-    while pushed < total {
-        owed += per_tick;
-        while owed >= 1.0 && pushed < total {
-            let user = 1 + (pushed as i64 % users);
-            let (_, mid) = fake.text(user, &questions[pushed % questions.len()]);
-            queued.insert(mid, Instant::now());
-            pushed += 1;
-            owed -= 1.0;
-        }
-        tokio::time::sleep_until((started + tick * (pushed as f64 / per_tick) as u32).into()).await;
-    }
-    let pushed_in = started.elapsed();
-    let replies = fake.wait_for("sendMessage", None, 50 + total, Duration::from_secs(120)).await;
-    let calls = fake.calls();
-    let _ = bot.kill();
-    let _ = bot.wait();
+    let pusher = {
+        let (fake, questions) = (fake.clone(), questions.clone());
+        std::thread::spawn(move || push_steadily(fake, rate, total, users, questions))
+    };
+    let pushed = tokio::task::spawn_blocking(move || pusher.join().expect("the pushing thread"))
+        .await
+        .expect("the pushing thread");
+    let wanted: HashMap<i64, i64> = pushed.updates.iter().map(|&(update, mid)| (mid, update)).collect();
 
-    let mut latencies: Vec<Duration> = Vec::with_capacity(total);
-    let mut last = started;
-    for reply in replies.iter().skip(50) {
-        let Some(mid) = reply.body["reply_parameters"]["message_id"].as_i64() else { continue };
-        if let Some(at) = queued.get(&mid) {
-            latencies.push(reply.at.duration_since(*at));
-            last = last.max(reply.at);
+    // Every update's reply is the first message replying to it (an urgent notice comes before the answer), so
+    // there are at least as many messages as updates; count first, and copy the calls only then.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut replies: HashMap<i64, fake_telegram::Call> = HashMap::new();
+    let mut expected = warm as usize + total;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let calls = fake.wait_for("sendMessage", None, expected, left).await;
+        expected = calls.len() + 1;
+        for call in calls {
+            if let Some(mid) = call.body["reply_parameters"]["message_id"].as_i64()
+                && wanted.contains_key(&mid)
+            {
+                replies.entry(mid).or_insert(call);
+            }
+        }
+        if replies.len() == wanted.len() {
+            break;
         }
     }
-    latencies.sort();
-    let elapsed = last.duration_since(started);
-    let requests = calls.len() - warm;
-    println!("load: {total} updates from {users} users offered at {rate}/s (pushed in {pushed_in:.2?})");
+    let finished = Instant::now();
+    let machine_after = cpu::machine();
+    let (machine_ticks, steal_ticks, bot_ticks, driver_ticks) = (
+        machine_after.0 - machine_before.0,
+        machine_after.1 - machine_before.1,
+        cpu::process(bot.child.id()) - bot_before,
+        cpu::process(std::process::id()) - driver_before,
+    );
+    let bot_waited = cpu::waited(bot.child.id()) - bot_waited_before;
+    let driver_waited = cpu::waited(std::process::id()) - driver_waited_before;
+    drop(bot);
+
+    let mut added = Vec::with_capacity(total);
+    let mut end_to_end = Vec::with_capacity(total);
+    let mut poll_wait = Vec::with_capacity(total);
+    let mut handoff = Vec::with_capacity(total);
+    let mut read_delay = Vec::with_capacity(total);
+    let mut last_reply = started;
+    let mut dump = std::env::var("LOAD_DUMP").ok().map(|path| std::fs::File::create(path).expect("LOAD_DUMP file"));
+    for (mid, reply) in &replies {
+        let update = wanted[mid];
+        let queued = fake.queued_at(update).expect("queued");
+        let given = fake.handoff(update).expect("handed to the bot");
+        let ready = queued.max(given.polled);
+        let waited = ready - queued;
+        added.push(reply.arrived.saturating_duration_since(given.sent) + waited);
+        if let Some(file) = dump.as_mut() {
+            use std::io::Write;
+            let at = queued.saturating_duration_since(started).as_secs_f64() * 1e3;
+            let _ = writeln!(file, "{at:.3} {:.3}", added.last().unwrap().as_secs_f64() * 1e3);
+        }
+        end_to_end.push(reply.at - queued);
+        poll_wait.push(waited);
+        handoff.push(given.sent.saturating_duration_since(ready));
+        read_delay.push(reply.at - reply.arrived);
+        last_reply = last_reply.max(reply.at);
+    }
+    // The bot shows "typing…" only before a reply that has to wait; none should here.
+    let typing = fake.wait_for("sendChatAction", None, 0, Duration::ZERO).await.len();
+    let service = Spread::new(fake.service_times());
+    let elapsed = last_reply - started;
+    let secs = elapsed.as_secs_f64();
+
+    println!("load: {total} updates from {users} users offered at {rate}/s, pushed in {:.2?}", pushed.took);
     println!(
-        "  replies: {} in {:.2?} = {:.0} updates/s; {} requests to the server ({:.0}/s)",
-        latencies.len(),
+        "  replies: {} in {:.2?} = {:.0} updates/s; typing actions (only before replies that wait): {typing}",
+        replies.len(),
         elapsed,
-        latencies.len() as f64 / elapsed.as_secs_f64(),
-        requests,
-        requests as f64 / elapsed.as_secs_f64()
+        replies.len() as f64 / secs,
+    );
+    println!("  added by the bot:             {}", Spread::new(added));
+    println!("    of which waiting for a poll: {}", Spread::new(poll_wait));
+    println!("  end to end (queued → read):   {}", Spread::new(end_to_end));
+    println!("  fake server, during the run:");
+    println!("    hand-off (poll ready → answer written): {}", Spread::new(handoff));
+    println!("    reading a reply after it arrived:      {}", Spread::new(read_delay));
+    println!("    per request, read → answer written:     {}", service);
+    let late = Spread::new(pushed.lateness);
+    println!(
+        "  driver: pushes late against schedule p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs ({} priority)",
+        late.at(0.5).as_secs_f64() * 1e6,
+        late.at(0.99).as_secs_f64() * 1e6,
+        late.0.last().copied().unwrap_or_default().as_secs_f64() * 1e6,
+        if pushed.real_time { "real-time" } else { "normal" }
+    );
+    let wall = (finished - started).as_secs_f64();
+    let core = |ticks: u64| cpu::seconds(ticks) / wall * 100.0;
+    let others = machine_ticks.saturating_sub(bot_ticks + driver_ticks + steal_ticks);
+    println!(
+        "  CPU over {wall:.2} s (of 200 % on 2 cores): bot {:.0} % ({:.0} µs/update), fake server + driver {:.0} % \
+         (pushing thread {:.0} %), other processes {:.0} %, taken by the hypervisor {:.0} %",
+        core(bot_ticks),
+        cpu::seconds(bot_ticks) / replies.len() as f64 * 1e6,
+        core(driver_ticks),
+        core(pushed.cpu_ticks),
+        core(others),
+        core(steal_ticks)
     );
     println!(
-        "  update available → reply at the server: p50 {:.2?}, p90 {:.2?}, p99 {:.2?}, max {:.2?}",
-        percentile(&latencies, 0.5),
-        percentile(&latencies, 0.9),
-        percentile(&latencies, 0.99),
-        latencies.last().unwrap()
+        "  runnable but waiting for a core: bot {:.0} ms, fake server + driver {:.0} ms (summed over threads)",
+        bot_waited.as_secs_f64() * 1e3,
+        driver_waited.as_secs_f64() * 1e3
     );
 
-    // The fake server's own cost: the same requests, sent straight to it from this process.
-    let server_cost = fake_server_cost(&fake, 5000).await;
+    // The fake server's own cost with the bot gone, on an idle connection.
+    let round_trip = Spread::new(fake_server_round_trips(&fake, 3000).await);
+    let handoffs = Spread::new(fake_server_handoffs(&fake, 500).await);
     println!(
-        "  fake server alone: {:.1} µs per sendMessage round trip (one connection, loopback)",
-        server_cost.as_secs_f64() * 1e6
+        "  fake server alone: sendMessage round trip mean {:.0} µs ({round_trip})",
+        round_trip.mean().as_secs_f64() * 1e6
+    );
+    println!(
+        "  fake server alone: update queued → parked getUpdates answered, mean {:.0} µs ({handoffs})",
+        handoffs.mean().as_secs_f64() * 1e6
     );
 }
 
-/// Mean round trip of a sendMessage to the fake server over one keep-alive connection.
-async fn fake_server_cost(fake: &FakeTelegram, n: usize) -> Duration {
+/// Lowers the priority of every thread of this process (threads started later inherit it); the bot keeps its own.
+fn lower_own_priority(nice: &str) {
+    let threads: Vec<String> = std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|t| t.file_name().to_string_lossy().into_owned())
+        .collect();
+    let status = std::process::Command::new("renice")
+        .args(["-n", nice, "-p"])
+        .args(&threads)
+        .stdout(std::process::Stdio::null())
+        .status();
+    println!(
+        "  driver and fake server at nice {nice}: {}",
+        if status.is_ok_and(|s| s.success()) { "done" } else { "FAILED" }
+    );
+}
+
+/// Writes one request and reads one response on a keep-alive connection.
+async fn exchange(stream: &mut tokio::net::TcpStream, method: &str, body: &str) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", fake.port)).await.unwrap();
-    let body = r#"{"chat_id":5,"text":"<b>hello</b> world","parse_mode":"HTML"}"#;
     let request = format!(
-        "POST /bot1:x/SendMessage HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST /bot1:x/{method} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    let mut buffer = vec![0u8; 65536];
-    let started = Instant::now();
-    for _ in 0..n {
-        stream.write_all(request.as_bytes()).await.unwrap();
-        // Read one response: headers, then Content-Length bytes.
-        let mut got = Vec::new();
-        loop {
-            let k = stream.read(&mut buffer).await.unwrap();
-            got.extend_from_slice(&buffer[..k]);
-            if let Some(h) = got.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&got[..h]).to_lowercase();
-                let len: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
-                    .unwrap();
-                if got.len() >= h + 4 + len {
-                    break;
-                }
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut buffer = [0u8; 65536];
+    let mut got = Vec::new();
+    loop {
+        let k = stream.read(&mut buffer).await.unwrap();
+        assert!(k > 0, "the fake server closed the connection");
+        got.extend_from_slice(&buffer[..k]);
+        if let Some(h) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&got[..h]).to_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+                .unwrap();
+            if got.len() >= h + 4 + len {
+                return;
             }
         }
     }
-    started.elapsed() / n as u32
+}
+
+/// Round trips of a sendMessage to the fake server over one keep-alive connection.
+async fn fake_server_round_trips(fake: &FakeTelegram, n: usize) -> Vec<Duration> {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", fake.port)).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let body = r#"{"chat_id":5,"text":"<b>hello</b> world","parse_mode":"HTML"}"#;
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let started = Instant::now();
+        exchange(&mut stream, "SendMessage", body).await;
+        times.push(started.elapsed());
+    }
+    times
+}
+
+/// From an update being queued to a getUpdates that was already waiting at the server receiving it.
+async fn fake_server_handoffs(fake: &FakeTelegram, n: usize) -> Vec<Duration> {
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", fake.port)).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    // Confirm whatever the bot left behind.
+    let mut offset = fake.push("message", serde_json::json!({})) + 1;
+    exchange(&mut stream, "GetUpdates", &format!(r#"{{"offset":{offset},"timeout":0}}"#)).await;
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let poll = {
+            let mut stream = stream;
+            let body = format!(r#"{{"offset":{offset},"timeout":5}}"#);
+            tokio::spawn(async move {
+                exchange(&mut stream, "GetUpdates", &body).await;
+                (stream, Instant::now())
+            })
+        };
+        // Let the request get parked before the update comes.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        let update = fake.push("message", serde_json::json!({}));
+        let (back, answered) = poll.await.unwrap();
+        stream = back;
+        times.push(answered - fake.queued_at(update).unwrap());
+        offset = update + 1;
+    }
+    times
 }

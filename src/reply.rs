@@ -91,9 +91,7 @@ pub struct Choice {
 /// The reply to a matched question.
 pub fn compose(part: &LanguageCorpus, m: &Match, contact: Option<&str>) -> Reply {
     let words = wording(part.lang);
-    let urgent = m
-        .is_urgent()
-        .then(|| Urgent { message: part.warnings.urgent_message.clone(), contact: contact.map(str::to_string) });
+    let urgent = urgent(part, m, contact);
     let choice = |i: &usize| Choice { id: part.entries[*i].id.clone(), question: part.entries[*i].question.clone() };
     let body = match &m.outcome {
         Outcome::Answer(i) => Body::Answer(answer_view(part, &part.entries[*i])),
@@ -111,6 +109,12 @@ pub fn compose(part: &LanguageCorpus, m: &Match, contact: Option<&str>) -> Reply
         },
     };
     Reply { lang: part.lang, urgent, body, reminder: words.reminder }
+}
+
+/// The urgent notice a matched question gets, if it describes a warning sign.
+pub fn urgent(part: &LanguageCorpus, m: &Match, contact: Option<&str>) -> Option<Urgent> {
+    m.is_urgent()
+        .then(|| Urgent { message: part.warnings.urgent_message.clone(), contact: contact.map(str::to_string) })
 }
 
 /// The reply that shows one entry (a button tap, a deep link).

@@ -87,7 +87,8 @@ async fn an_answer_has_the_question_sources_and_the_reminder_last_as_valid_html(
     let labels: Vec<String> = buttons(answer).into_iter().map(|(t, _)| t).collect();
     assert!(labels.iter().any(|l| l.contains("👍")) && labels.iter().any(|l| l.contains("👎")), "{labels:?}");
     assert!(buttons(answer).iter().any(|(_, d)| d.starts_with("a:")), "related questions as buttons");
-    fake.wait_for("sendChatAction", Some(101), 1, WAIT).await;
+    // Answered at once: no "typing…" (the Bot API advises it only for replies that take noticeable time).
+    assert!(fake.calls_to("sendChatAction", 101).is_empty(), "no typing action before a quick reply");
     let logs = bot.logs();
     assert!(!logs.contains("what is immunotherapy"), "message text must not be logged:\n{logs}");
     assert!(!logs.contains("101"), "user ids must not be logged:\n{logs}");
@@ -283,7 +284,8 @@ async fn a_malformed_update_is_skipped_and_the_next_one_answered() {
     assert!(!logs.contains("not a number"), "the raw update is never logged: {logs}");
 }
 
-async fn reply_survives(fault: Fault, user: i64) -> Duration {
+/// Injects `fault` into the first reply to `user`; returns how long the reply took and the fake's record.
+async fn reply_survives(fault: Fault, user: i64) -> (Duration, FakeTelegram) {
     let fake = FakeTelegram::start().await;
     let _bot = BotProcess::start(&fake, &[]).await;
     fake.fail_next("sendMessage", fault);
@@ -291,13 +293,17 @@ async fn reply_survives(fault: Fault, user: i64) -> Duration {
     fake.text(user, "will my hair fall out");
     let calls = fake.wait_for("sendMessage", Some(user), 2, WAIT).await;
     assert!(text_of(&calls[1]).contains("Sources"), "the retried reply arrives whole");
-    calls[1].at.duration_since(started)
+    (calls[1].at.duration_since(started), fake)
 }
 
 #[tokio::test]
 async fn a_429_with_retry_after_is_waited_out_and_the_reply_arrives() {
-    let took = reply_survives(Fault::RetryAfter(1), 113).await;
+    let (took, fake) = reply_survives(Fault::RetryAfter(1), 113).await;
     assert!(took >= Duration::from_millis(950), "retry_after was respected: {took:?}");
+    // A second's wait is noticeable: the patient sees "typing…" while the reply waits, and it comes first.
+    let methods: Vec<String> =
+        fake.calls().into_iter().filter(|c| fake_telegram::chat_of(&c.body) == Some(113)).map(|c| c.method).collect();
+    assert_eq!(methods, ["sendMessage", "sendChatAction", "sendMessage"], "typing shown while the reply waits");
 }
 
 #[tokio::test]
@@ -333,15 +339,16 @@ async fn a_flooding_user_is_told_once_and_slowed_while_others_are_answered_at_on
 async fn sigterm_during_a_reply_finishes_it_and_exits_zero() {
     let fake = FakeTelegram::start().await;
     let mut bot = BotProcess::start(&fake, &[]).await;
-    fake.fail_next("sendMessage", Fault::Slow(Duration::from_millis(1500)));
+    // The reply is made to wait two seconds; "typing…" says the bot is in the middle of it.
+    fake.fail_next("sendMessage", Fault::RetryAfter(2));
     fake.text(118, "will my hair fall out");
     fake.wait_for("sendChatAction", Some(118), 1, WAIT).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     bot.signal("TERM");
     let code = bot.wait_exit(Duration::from_secs(20)).await;
     assert_eq!(code, Some(0), "{}", bot.logs());
     let sent = fake.calls_to("sendMessage", 118);
-    assert_eq!(sent.len(), 1, "the reply in flight was finished: {}", bot.logs());
+    assert_eq!(sent.len(), 2, "the reply in flight was finished: {}", bot.logs());
+    assert!(text_of(&sent[1]).contains("Sources"), "{}", bot.logs());
     assert_eq!(fake.pending_updates(), 0, "the processed update was confirmed");
 }
 

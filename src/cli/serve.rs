@@ -132,7 +132,7 @@ pub fn run(settings: Settings) -> Result<(), String> {
     log::info!("FAQ loaded: {} entries from {}", engine.corpus().entry_count(), settings.faq.display());
     let live = Arc::new(ArcSwap::from_pointee(engine));
     let metrics = Arc::new(Metrics::default());
-    let (events, db) = open_store(&settings, &metrics)?;
+    let (events, writer, db) = open_store(&settings, &metrics)?;
     let (notice_tx, notice_rx) = tokio::sync::mpsc::unbounded_channel();
     let reloader = Arc::new(Reloader::new(settings.faq.clone(), live.clone(), metrics.clone(), Some(notice_tx)));
     let _watcher = if settings.watch {
@@ -161,7 +161,7 @@ pub fn run(settings: Settings) -> Result<(), String> {
         poll_timeout: settings.poll_timeout,
     };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         spawn_sighup(reloader);
         if let Some(address) = settings.health_addr {
             let stale_after = if settings.webhook.is_some() {
@@ -181,24 +181,35 @@ pub fn run(settings: Settings) -> Result<(), String> {
             });
         }
         telegram::run(options, live, metrics, events, Some(hooks), Some(notice_rx)).await
-    })
+    });
+    // Dropping the runtime drops the last senders of statistics events; the writer then saves what is queued.
+    drop(runtime);
+    if let Some(writer) = writer
+        && writer.join().is_err()
+    {
+        log::error!("the statistics writer stopped unexpectedly");
+    }
+    result
 }
 
 type EventSender = tokio::sync::mpsc::Sender<crate::events::Event>;
 
+/// The statistics queue, the writer thread behind it and the database file; all `None` when statistics are off.
+type OpenStore = (Option<EventSender>, Option<std::thread::JoinHandle<()>>, Option<PathBuf>);
+
 /// Opens the statistics database and starts its writer. A damaged file stops the start with a recovery hint;
 /// a database that cannot be opened at all (permissions, missing disk) only costs the statistics.
-fn open_store(settings: &Settings, metrics: &Arc<Metrics>) -> Result<(Option<EventSender>, Option<PathBuf>), String> {
+fn open_store(settings: &Settings, metrics: &Arc<Metrics>) -> Result<OpenStore, String> {
     match Store::open(&settings.db) {
         Ok(store) => {
             log::info!("statistics database: {}", settings.db.display());
-            let writer = store::spawn_writer(store, settings.retention_days, metrics.clone());
-            Ok((Some(writer), Some(settings.db.clone())))
+            let (events, writer) = store::spawn_writer(store, settings.retention_days, metrics.clone());
+            Ok((Some(events), Some(writer), Some(settings.db.clone())))
         }
         Err(e @ StoreError::Corrupt(_)) => Err(e.to_string()),
         Err(StoreError::Unavailable(e)) => {
             log::error!("statistics are off: {e}. The bot answers as usual.");
-            Ok((None, None))
+            Ok((None, None, None))
         }
     }
 }

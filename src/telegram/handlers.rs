@@ -10,7 +10,8 @@ use super::texts::texts;
 use crate::events::Event;
 use crate::matcher::{Engine, Outcome};
 use crate::metrics::Metrics;
-use crate::reply::{self, Reply};
+use crate::reply::{self, Reply, Urgent};
+use crate::text::Language;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 use teloxide::macros::BotCommands;
@@ -118,7 +119,7 @@ pub async fn on_unknown_command(msg: Message, app: Arc<App>) -> HandlerResult {
 }
 
 /// Free text: match it and reply by outcome, urgent notice first.
-pub async fn on_text(msg: Message, me: Me, app: Arc<App>) -> HandlerResult {
+pub async fn on_text(msg: Message, me: &Me, app: Arc<App>) -> HandlerResult {
     let started = Instant::now();
     let Some(raw) = msg.text() else { return Ok(()) };
     let text = strip_mention(raw, me.username());
@@ -133,16 +134,22 @@ pub async fn on_text(msg: Message, me: Me, app: Arc<App>) -> HandlerResult {
                 let lang = app.engine.load().corpus().parts[0].lang;
                 send_plain(&app, to, texts(lang).flood).await?;
             }
-            tokio::time::sleep(wait).await;
+            app.sender.wait_typing(Some(to), wait).await;
         }
     }
-    app.sender.typing(to.chat);
     let engine = app.engine.load_full();
     let m = engine.ask(&text);
     let part = engine.part(m.lang);
-    let reply = reply::compose(part, &m, app.settings.urgent_contact.as_deref());
+    let contact = app.settings.urgent_contact.as_deref();
+    let body = match m.outcome {
+        Outcome::Answer(i) => app
+            .answers
+            .get(&engine, m.lang, i, || render::body_messages(&reply::entry_reply(part, &part.entries[i]), true)),
+        _ => render::body_messages(&reply::compose(part, &m, contact), true).into(),
+    };
     count_outcome(&app.metrics, &m.outcome, m.is_urgent());
-    send_reply(&app, to, &reply, Some(msg.id)).await?;
+    let urgent = reply::urgent(part, &m, contact);
+    send_messages(&app, to, urgent.as_ref(), part.lang, &body, Some(msg.id)).await?;
     app.metrics.observe_latency(started.elapsed());
     let entry = match &m.outcome {
         Outcome::Answer(i) => Some(part.entries[*i].id.clone()),
@@ -304,13 +311,24 @@ fn group_view(engine: &Engine, g: usize) -> Option<Outgoing> {
 /// Sends a reply: the urgent notice first in a message of its own, then the body (split if needed); the first
 /// message answers the patient's message.
 async fn send_reply(app: &App, to: Target, reply: &Reply, reply_to: Option<MessageId>) -> HandlerResult {
+    send_messages(app, to, reply.urgent.as_ref(), reply.lang, &render::body_messages(reply, true), reply_to).await
+}
+
+async fn send_messages(
+    app: &App,
+    to: Target,
+    urgent: Option<&Urgent>,
+    lang: Language,
+    body: &[Outgoing],
+    reply_to: Option<MessageId>,
+) -> HandlerResult {
     let mut reply_to = reply_to;
-    if let Some(urgent) = &reply.urgent {
-        let out = Outgoing { html: render::urgent_html(urgent, reply.lang), keyboard: None };
+    if let Some(urgent) = urgent {
+        let out = Outgoing { html: render::urgent_html(urgent, lang), keyboard: None };
         app.sender.send(to, &out, reply_to.take()).await?;
     }
-    for out in render::body_messages(reply, true) {
-        app.sender.send(to, &out, reply_to.take()).await?;
+    for out in body {
+        app.sender.send(to, out, reply_to.take()).await?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! rate-limited, retrying `Sender`. Everything it says comes from the core's `Reply`.
 
 mod callback;
+mod dispatch;
 mod handlers;
 mod limit;
 mod polling;
@@ -21,16 +22,17 @@ use crate::events::Event;
 use crate::matcher::Engine;
 use crate::metrics::Metrics;
 use arc_swap::ArcSwap;
+use dispatch::Dispatch;
 use handlers::Command;
 use send::Sender;
 use state::App;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use teloxide::dispatching::Dispatcher;
-use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
-use teloxide::types::{BotCommandScope, Recipient, UpdateKind};
+use teloxide::stop::StopToken;
+use teloxide::types::{BotCommandScope, Me, Recipient};
+use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
 use teloxide::utils::command::BotCommands;
 use teloxide::{ApiError, RequestError};
 use tokio::sync::mpsc;
@@ -55,11 +57,9 @@ pub async fn run(
     hooks: Option<Arc<dyn AdminHooks>>,
     notices: Option<mpsc::UnboundedReceiver<String>>,
 ) -> Result<(), String> {
-    let client = teloxide::net::default_reqwest_settings().build().map_err(|e| format!("cannot set up HTTP: {e}"))?;
-    let mut bot = Bot::with_client(options.token, client);
-    if let Some(url) = options.api_url {
-        bot = bot.set_api_url(url);
-    }
+    let bot = connect(&options)?;
+    // Polling has a client of its own: its connection then lives on the polling thread.
+    let poll_bot = connect(&options)?;
     let sender = Sender::new(bot.clone(), options.limits, options.retry, metrics.clone());
     let me = sender.deliver(None, bot.get_me()).await.map_err(|e| match e {
         RequestError::Api(ApiError::InvalidToken) => {
@@ -74,41 +74,7 @@ pub async fn run(
     if let Some(notices) = notices {
         tokio::spawn(forward_notices(app.clone(), notices));
     }
-    let malformed_app = app.clone();
-    let mut dispatcher = Dispatcher::builder(bot.clone(), schema::schema())
-        .dependencies(dptree::deps![app.clone()])
-        .default_handler(move |update: Arc<Update>| {
-            let app = malformed_app.clone();
-            async move {
-                if matches!(update.kind, UpdateKind::Error(_)) {
-                    Metrics::inc(&app.metrics.malformed_updates);
-                    log::warn!("update {} could not be read and was skipped", update.id.0);
-                } else {
-                    log::debug!("update {} is of a kind this bot does not use", update.id.0);
-                }
-            }
-        })
-        .error_handler(LoggingErrorHandler::with_custom_text("a reply could not be sent"))
-        .build();
-
-    let token = dispatcher.shutdown_token();
-    tokio::spawn(async move {
-        let signal = stop_signal().await;
-        log::info!("{signal} received: no new updates; finishing the replies in flight");
-        loop {
-            match token.shutdown() {
-                Ok(done) => {
-                    done.await;
-                    break;
-                }
-                // Not dispatching yet: try again in a moment.
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    });
-
-    let listener_errors = LoggingErrorHandler::with_custom_text("receiving updates failed");
-    let result = match options.webhook {
+    match options.webhook {
         Some((url, address)) => {
             let listener = teloxide::update_listeners::webhooks::axum(
                 bot.clone(),
@@ -116,22 +82,50 @@ pub async fn run(
             )
             .await
             .map_err(|e| format!("cannot set up the webhook: {e}"))?;
-            let listener = unreadable::SkipUnreadable { inner: listener, metrics: metrics.clone() };
-            dispatcher.try_dispatch_with_listener(listener, listener_errors).await
+            serve(unreadable::SkipUnreadable { inner: listener, metrics: metrics.clone() }, app, me).await?;
         }
         None => {
             // Polling takes over from any webhook left from an earlier run.
             if let Err(e) = app.sender.deliver(None, bot.delete_webhook()).await {
                 log::warn!("could not remove an old webhook: {e}");
             }
-            let listener = polling::listener(bot.clone(), options.poll_timeout, metrics.clone());
-            let listener = unreadable::SkipUnreadable { inner: listener, metrics: metrics.clone() };
-            dispatcher.try_dispatch_with_listener(listener, listener_errors).await
+            let listener = polling::listener(bot.clone(), poll_bot, options.poll_timeout, metrics.clone());
+            serve(unreadable::SkipUnreadable { inner: listener, metrics: metrics.clone() }, app, me).await?;
         }
-    };
-    result.map_err(|e| format!("cannot start receiving updates: {e}"))?;
+    }
     log::info!("stopped cleanly");
     Ok(())
+}
+
+/// A client for the Bot API, with its own connection pool.
+fn connect(options: &Options) -> Result<Bot, String> {
+    let client = teloxide::net::default_reqwest_settings().build().map_err(|e| format!("cannot set up HTTP: {e}"))?;
+    let bot = Bot::with_client(options.token.clone(), client);
+    Ok(match &options.api_url {
+        Some(url) => bot.set_api_url(url.clone()),
+        None => bot,
+    })
+}
+
+/// Handles updates from `listener` until SIGTERM or SIGINT stops it, then finishes the replies in flight.
+/// The work runs on the runtime's workers rather than on the thread that waits for it, so an update does not
+/// cross to another thread on its way in.
+async fn serve<L>(mut listener: L, app: Arc<App>, me: Me) -> Result<(), String>
+where
+    L: UpdateListener + Send + 'static,
+    L::Err: std::fmt::Debug + Send,
+    for<'a> <L as AsUpdateStream<'a>>::Stream: Send,
+{
+    listener.hint_allowed_updates(&mut schema::ALLOWED_UPDATES.into_iter());
+    tokio::spawn(stop_on_signal(listener.stop_token()));
+    let work = tokio::spawn(async move { Dispatch::run(app, me, listener.as_stream()).await });
+    work.await.map_err(|e| format!("handling updates failed: {e}"))
+}
+
+async fn stop_on_signal(token: StopToken) {
+    let signal = stop_signal().await;
+    log::info!("{signal} received: no new updates; finishing the replies in flight");
+    token.stop();
 }
 
 /// Tells Telegram the public commands and the descriptions; admins also see their commands in their own chats.

@@ -2,8 +2,11 @@
 //! messages of at most 4096 characters at block boundaries, never inside a tag or an entity.
 
 use super::callback::Callback;
+use crate::matcher::Engine;
 use crate::reply::{AnswerView, Block, Body, Choice, Reply, Urgent};
 use crate::text::Language;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 pub const LIMIT: usize = crate::reply::TELEGRAM_MESSAGE_LIMIT;
@@ -13,6 +16,36 @@ pub const LIMIT: usize = crate::reply::TELEGRAM_MESSAGE_LIMIT;
 pub struct Outgoing {
     pub html: String,
     pub keyboard: Option<InlineKeyboardMarkup>,
+}
+
+/// Answers as rendered, per entry, for the engine they came from. An answer reads the same for everyone who
+/// gets it, and rendering it (escaping, packing, buttons) was about a tenth of the work per question.
+#[derive(Default)]
+pub struct RenderedAnswers {
+    /// The engine is kept, not just its address, so a reloaded one can never be taken for it.
+    cache: Mutex<Option<(Arc<Engine>, AnswerMessages)>>,
+}
+
+/// The messages of each rendered answer, by language and entry number.
+type AnswerMessages = HashMap<(Language, usize), Arc<[Outgoing]>>;
+
+impl RenderedAnswers {
+    /// The messages of entry `entry` of the `lang` part of `engine`, rendered by `render` the first time.
+    pub fn get(
+        &self,
+        engine: &Arc<Engine>,
+        lang: Language,
+        entry: usize,
+        render: impl FnOnce() -> Vec<Outgoing>,
+    ) -> Arc<[Outgoing]> {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        // After a reload, start afresh (and let the old engine go).
+        if cache.as_ref().is_some_and(|(of, _)| !Arc::ptr_eq(of, engine)) {
+            *cache = None;
+        }
+        let (_, answers) = cache.get_or_insert_with(|| (engine.clone(), HashMap::new()));
+        answers.entry((lang, entry)).or_insert_with(|| render().into()).clone()
+    }
 }
 
 pub fn escape(text: &str) -> String {

@@ -7,11 +7,18 @@ use super::render::Outgoing;
 use crate::metrics::Metrics;
 use std::sync::Arc;
 use std::time::Duration;
-use teloxide::payloads::{EditMessageTextSetters, SendMessageSetters};
+use teloxide::payloads::{EditMessageText, EditMessageTextSetters, SendMessage, SendMessageSetters};
 use teloxide::prelude::*;
-use teloxide::requests::{Output, Request};
+use teloxide::requests::{JsonRequest, Output, Payload, Request};
 use teloxide::types::{ChatAction, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters};
 use teloxide::{ApiError, RequestError};
+
+/// A wait before a reply that a patient would notice; a shorter one shows no "typing…".
+pub const NOTICEABLE: Duration = Duration::from_millis(300);
+/// How long Telegram shows one typing action (5 s), less a margin for the round trip.
+const TYPING_SHOWN: Duration = Duration::from_secs(4);
+/// The longest a typing action is waited for before the wait goes on without it.
+const TYPING_CONFIRMED: Duration = Duration::from_secs(1);
 
 /// How hard to try before giving up on a request.
 #[derive(Debug, Clone, Copy)]
@@ -48,12 +55,9 @@ impl Sender {
         Sender { bot, limiter: Arc::new(SendLimiter::new(limits)), policy, metrics }
     }
 
-    pub async fn send(&self, to: Target, out: &Outgoing, reply_to: Option<MessageId>) -> Result<Message, RequestError> {
-        let mut req = self
-            .bot
-            .send_message(to.chat, out.html.clone())
-            .parse_mode(ParseMode::Html)
-            .link_preview_options(no_preview());
+    pub async fn send(&self, to: Target, out: &Outgoing, reply_to: Option<MessageId>) -> Result<(), RequestError> {
+        let mut req =
+            SendMessage::new(to.chat, out.html.clone()).parse_mode(ParseMode::Html).link_preview_options(no_preview());
         if let Some(id) = reply_to {
             req = req.reply_parameters(ReplyParameters {
                 allow_sending_without_reply: Some(true),
@@ -63,19 +67,17 @@ impl Sender {
         if let Some(k) = &out.keyboard {
             req = req.reply_markup(k.clone());
         }
-        self.deliver(Some(to), req).await
+        self.deliver(Some(to), JsonRequest::new(self.bot.clone(), Unread(req))).await.map(|_| ())
     }
 
     pub async fn edit(&self, to: Target, message: MessageId, out: &Outgoing) -> Result<(), RequestError> {
-        let mut req = self
-            .bot
-            .edit_message_text(to.chat, message, out.html.clone())
+        let mut req = EditMessageText::new(to.chat, message, out.html.clone())
             .parse_mode(ParseMode::Html)
             .link_preview_options(no_preview());
         if let Some(k) = &out.keyboard {
             req = req.reply_markup(k.clone());
         }
-        match self.deliver(Some(to), req).await {
+        match self.deliver(Some(to), JsonRequest::new(self.bot.clone(), Unread(req))).await {
             Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
             Err(e) => Err(e),
         }
@@ -94,14 +96,27 @@ impl Sender {
         self.deliver(None, req).await.map(|_| ())
     }
 
-    /// "typing…" while the reply is prepared. Best effort: a lost typing action harms nobody.
-    pub fn typing(&self, chat: ChatId) {
-        let req = self.bot.send_chat_action(chat, ChatAction::Typing);
-        tokio::spawn(async move {
-            if let Err(e) = req.send().await {
-                log::debug!("typing action failed: {e}");
+    /// Waits `wait` before a message to `to` goes out. A wait the patient would notice shows "typing…" first,
+    /// renewed before Telegram clears it; a quick reply shows none, as the Bot API advises ("only when a response
+    /// from the bot will take a noticeable amount of time"), and costs no extra request. Each typing action is
+    /// confirmed before the wait goes on, so it cannot overtake the reply and linger under it.
+    pub async fn wait_typing(&self, to: Option<Target>, wait: Duration) {
+        let until = tokio::time::Instant::now() + wait;
+        if let Some(t) = to.filter(|_| wait >= NOTICEABLE) {
+            loop {
+                let typing = self.bot.send_chat_action(t.chat, ChatAction::Typing).send();
+                match tokio::time::timeout(TYPING_CONFIRMED, typing).await {
+                    Ok(Err(e)) => log::debug!("typing action failed: {e}"),
+                    Err(_) => log::debug!("typing action not confirmed in time"),
+                    Ok(Ok(_)) => {}
+                }
+                if until.saturating_duration_since(tokio::time::Instant::now()) <= TYPING_SHOWN {
+                    break;
+                }
+                tokio::time::sleep(TYPING_SHOWN).await;
             }
-        });
+        }
+        tokio::time::sleep_until(until).await;
     }
 
     /// Sends `req`, waiting for its rate-limit slot and retrying transient failures.
@@ -115,7 +130,7 @@ impl Sender {
             if let Some(t) = to {
                 let wait = self.limiter.reserve(t.chat.0, t.is_group);
                 if !wait.is_zero() {
-                    tokio::time::sleep(wait).await;
+                    self.wait_typing(to, wait).await;
                 }
             }
             match req.send_ref().await {
@@ -143,12 +158,27 @@ impl Sender {
                     };
                     log::warn!("a Telegram request failed (attempt {attempt}), retrying in {pause:?}: {e}");
                     Metrics::inc(&self.metrics.telegram_retries);
-                    tokio::time::sleep(pause).await;
+                    self.wait_typing(to, pause).await;
                     backoff = (backoff * 2).min(self.policy.max_backoff);
                     attempt += 1;
                 }
             }
         }
+    }
+}
+
+/// A request whose answer is read no further than "ok" or the error. Telegram echoes a sent message back whole;
+/// nothing here uses it, and parsing it cost more than rendering the reply.
+#[derive(serde::Serialize)]
+#[serde(transparent)]
+struct Unread<P>(P);
+
+impl<P: Payload> Payload for Unread<P> {
+    type Output = serde::de::IgnoredAny;
+    const NAME: &'static str = P::NAME;
+
+    fn timeout_hint(&self) -> Option<Duration> {
+        self.0.timeout_hint()
     }
 }
 

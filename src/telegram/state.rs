@@ -1,7 +1,8 @@
-//! What every handler shares: the live engine (swapped whole on reload, so readers never wait), the sender,
-//! the flood guard, metrics, the event channel to the statistics store, and the settings.
+//! What every handler shares: the live engine (swapped whole on reload, so readers never wait), its answers as
+//! rendered, the sender, the flood guard, metrics, the event channel to the statistics store, and the settings.
 
 use super::limit::FloodGuard;
+use super::render::RenderedAnswers;
 use super::send::Sender;
 use crate::events::Event;
 use crate::matcher::Engine;
@@ -24,6 +25,7 @@ pub struct BotSettings {
 
 pub struct App {
     pub engine: Arc<ArcSwap<Engine>>,
+    pub answers: RenderedAnswers,
     pub sender: Sender,
     pub settings: BotSettings,
     pub flood: FloodGuard,
@@ -54,6 +56,7 @@ impl App {
     ) -> App {
         App {
             engine,
+            answers: RenderedAnswers::default(),
             flood: FloodGuard::new(settings.flood_per_minute.max(1)),
             sender,
             settings,

@@ -26,7 +26,9 @@ impl BotProcess {
         let log = dir.path().join("bot.log");
         let out = std::fs::File::create(&log).unwrap();
         let db = dir.path().join("stats.db");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_immunofaq"));
+        // The load driver can run another build (LOAD_BOT_BIN) to compare it with this one.
+        let binary = std::env::var_os("LOAD_BOT_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_immunofaq").into());
+        let mut cmd = Command::new(binary);
         cmd.arg("serve").args(["--poll-timeout", "1"]);
         if !args.contains(&"--db") {
             cmd.arg("--db").arg(&db);
