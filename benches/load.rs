@@ -273,6 +273,13 @@ async fn drive() {
     }
     // The bot shows "typing…" only before a reply that has to wait; none should here.
     let typing = fake.wait_for("sendChatAction", None, 0, Duration::ZERO).await.len();
+    // Updates handed out by the same getUpdates answer share its time stamp.
+    let batches = wanted
+        .values()
+        .filter_map(|&u| fake.handoff(u))
+        .map(|h| h.sent)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     let service = Spread::new(fake.service_times());
     let elapsed = last_reply - started;
     let secs = elapsed.as_secs_f64();
@@ -283,6 +290,10 @@ async fn drive() {
         replies.len(),
         elapsed,
         replies.len() as f64 / secs,
+    );
+    println!(
+        "  getUpdates answers that brought updates: {batches} ({:.1} updates each)",
+        wanted.len() as f64 / batches.max(1) as f64
     );
     println!("  added by the bot:             {}", Spread::new(added));
     println!("    of which waiting for a poll: {}", Spread::new(poll_wait));

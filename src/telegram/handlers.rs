@@ -155,7 +155,8 @@ pub async fn on_text(msg: Message, me: &Me, app: Arc<App>) -> HandlerResult {
         Outcome::Answer(i) => Some(part.entries[*i].id.clone()),
         _ => None,
     };
-    log::info!(
+    // Debug only: a line per question is noise at thousands a second; /metrics counts outcomes and latency.
+    log::debug!(
         "question answered: outcome={} entry={} urgent={} in {:?}",
         m.outcome.name(),
         entry.as_deref().unwrap_or("-"),
