@@ -95,6 +95,19 @@ async fn an_answer_has_the_question_sources_and_the_reminder_last_as_valid_html(
 }
 
 #[tokio::test]
+async fn with_several_threads_questions_are_answered_in_order_per_chat() {
+    let fake = FakeTelegram::start().await;
+    let _bot = BotProcess::start(&fake, &["--threads", "2"]).await;
+    let asked: Vec<i64> = ["what is immunotherapy", "will my hair fall out", "what is keytruda"]
+        .iter()
+        .map(|q| fake.text(130, q).1)
+        .collect();
+    let sent = fake.wait_for("sendMessage", Some(130), 3, WAIT).await;
+    let answered: Vec<i64> = sent.iter().filter_map(|c| c.body["reply_parameters"]["message_id"].as_i64()).collect();
+    assert_eq!(answered, asked, "one chat's questions are answered in the order they came");
+}
+
+#[tokio::test]
 async fn startup_sets_commands_and_descriptions() {
     let fake = FakeTelegram::start().await;
     let _bot = BotProcess::start(&fake, &[]).await;

@@ -108,8 +108,8 @@ fn connect(options: &Options) -> Result<Bot, String> {
 }
 
 /// Handles updates from `listener` until SIGTERM or SIGINT stops it, then finishes the replies in flight.
-/// The work runs on the runtime's workers rather than on the thread that waits for it, so an update does not
-/// cross to another thread on its way in.
+/// The work is a task of its own: with several threads it runs on a worker rather than on the thread that
+/// waits for it, so an update does not cross to another thread on its way in.
 async fn serve<L>(mut listener: L, app: Arc<App>, me: Me) -> Result<(), String>
 where
     L: UpdateListener + Send + 'static,

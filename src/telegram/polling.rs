@@ -2,10 +2,9 @@
 //! (for /healthz), backs off on failures, and on shutdown confirms every update it has received, and handled,
 //! so none is delivered twice or lost across a restart.
 //!
-//! A poller asks for the next updates as soon as a batch arrives, while the batch is still being handed out, so
-//! Telegram always has a request waiting. It runs on a thread of its own with a connection of its own: on the
-//! shared workers it waited behind the handlers' matching before it could ask again, and new updates waited
-//! with it.
+//! A poller task asks for the next updates as soon as a batch arrives, while the batch is still being handed
+//! out, so Telegram always has a request waiting. It has a connection of its own, so a long poll never holds up
+//! a reply, nor a reply a poll.
 
 use crate::metrics::Metrics;
 use futures::Stream;
@@ -75,14 +74,7 @@ fn stream(state: &mut PollState) -> impl Stream<Item = Result<Update, RequestErr
         metrics: state.metrics.clone(),
         allowed: state.allowed.clone(),
     };
-    std::thread::Builder::new()
-        .name("poller".into())
-        .spawn(move || match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-            Ok(runtime) => runtime.block_on(poller.run(sender, flag)),
-            // The channel closes with `sender` dropped, so the bot stops rather than wait for nothing.
-            Err(e) => log::error!("cannot start polling: {e}"),
-        })
-        .expect("the polling thread starts");
+    tokio::spawn(poller.run(sender, flag));
     let cursor = Cursor { bot: state.bot.clone(), batches, buffer: VecDeque::new(), offset: None };
     futures::stream::unfold(cursor, |mut c| async move {
         loop {
