@@ -52,6 +52,9 @@ pub struct Handoff {
     /// When the server began to write the answer carrying the update (taken before the write, so that a pause
     /// of the server after it cannot make the bot look faster than it was).
     pub sent: Instant,
+    /// When that write returned: on loopback the answer is in the bot's socket by then, so the bot had it
+    /// between `sent` and `written`.
+    pub written: Instant,
 }
 
 #[derive(Default)]
@@ -260,10 +263,11 @@ impl FakeTelegram {
             // One write per response: a header and a body in two writes meet Nagle's algorithm and delayed ACKs,
             // which put 40 ms on every round trip.
             let written = stream.write_all(response.as_bytes()).await;
+            let done = Instant::now();
             let mut state = self.state.lock().unwrap();
             if method == "getUpdates" {
                 for id in handed {
-                    state.handoffs.entry(id).or_insert(Handoff { polled: arrived, sent });
+                    state.handoffs.entry(id).or_insert(Handoff { polled: arrived, sent, written: done });
                 }
             } else {
                 state.service.push(sent - read);
