@@ -108,6 +108,39 @@ async fn with_several_threads_questions_are_answered_in_order_per_chat() {
 }
 
 #[tokio::test]
+async fn webhook_mode_registers_a_secret_and_answers_only_updates_that_carry_it() {
+    let fake = FakeTelegram::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let hook = format!("http://127.0.0.1:{port}/telegram-hook");
+    let listen = format!("127.0.0.1:{port}");
+    let _bot = BotProcess::start(&fake, &["--webhook-url", &hook, "--listen", &listen]).await;
+    let registered = fake.wait_for("setWebhook", None, 1, WAIT).await;
+    assert_eq!(registered[0].body["url"], hook.as_str());
+    let secret = registered[0].body["secret_token"].as_str().expect("a secret token is registered").to_string();
+    assert!(secret.len() >= 16, "the secret is not guessable: {secret:?}");
+
+    let update = |id: i64, user: i64| json!({"update_id": id, "message": message_json(id, private_chat(user), user, json!({"text": "what is immunotherapy"}))});
+    let client = reqwest::Client::new();
+    let post = |body: serde_json::Value, secret: Option<&str>| {
+        let mut req = client.post(&hook).json(&body);
+        if let Some(s) = secret {
+            req = req.header("X-Telegram-Bot-Api-Secret-Token", s);
+        }
+        req.send()
+    };
+    let forged = post(update(1, 140), Some("guessed")).await.expect("the bot listens");
+    assert!(forged.status().is_client_error(), "a forged update is refused: {}", forged.status());
+    let unsigned = post(update(2, 141), None).await.expect("the bot listens");
+    assert!(unsigned.status().is_client_error(), "an update without the secret is refused: {}", unsigned.status());
+    let genuine = post(update(3, 142), Some(&secret)).await.expect("the bot listens");
+    assert!(genuine.status().is_success(), "{}", genuine.status());
+    let sent = fake.wait_for("sendMessage", Some(142), 1, WAIT).await;
+    assert!(text_of(&sent[0]).contains("Sources"), "the webhook update is answered");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(fake.calls_to("sendMessage", 140).is_empty() && fake.calls_to("sendMessage", 141).is_empty());
+}
+
+#[tokio::test]
 async fn startup_sets_commands_and_descriptions() {
     let fake = FakeTelegram::start().await;
     let _bot = BotProcess::start(&fake, &[]).await;

@@ -448,13 +448,36 @@ async fn read_request(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Re
         buffer.extend_from_slice(&chunk[..n]);
     }
     let read = Instant::now();
-    let body: Value = serde_json::from_slice(&buffer[header_end..header_end + length]).unwrap_or(Value::Null);
+    let raw = &buffer[header_end..header_end + length];
+    // teloxide sends methods that may carry a file (setWebhook's certificate) as multipart forms.
+    let boundary = head
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("content-type:"))
+        .and_then(|l| l.split("boundary=").nth(1))
+        .map(|b| b.trim().to_string());
+    let body = match boundary {
+        Some(boundary) => form_fields(raw, &boundary),
+        None => serde_json::from_slice(raw).unwrap_or(Value::Null),
+    };
     buffer.drain(..header_end + length);
     // Method names are case-insensitive; teloxide writes them as "SendMessage".
     let name = path.rsplit('/').next()?;
     let mut chars = name.chars();
     let method = chars.next().map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())?;
     Some(Request { method, body, arrived: arrived.min(read), read })
+}
+
+/// The text fields of a multipart form as a JSON object (a field that holds JSON is kept as JSON).
+fn form_fields(body: &[u8], boundary: &str) -> Value {
+    let text = String::from_utf8_lossy(body);
+    let mut fields = serde_json::Map::new();
+    for part in text.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else { continue };
+        let Some(name) = head.split("name=\"").nth(1).and_then(|n| n.split('"').next()) else { continue };
+        let value = value.strip_suffix("\r\n").unwrap_or(value);
+        fields.insert(name.to_string(), serde_json::from_str(value).unwrap_or_else(|_| json!(value)));
+    }
+    Value::Object(fields)
 }
 
 /// The kernel's receive time stamps (Linux): when the bytes of a read reached the socket, as opposed to when
