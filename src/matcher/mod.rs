@@ -237,8 +237,11 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     for (rank, c) in best.iter_mut().enumerate() {
         c.answer = answer_coverage(index, c.entry, query, query_norm);
         // Word order is the costliest signal: the leaders get it; the rest keep their bag-of-words score.
-        c.order =
-            if rank < signals::WORD_ORDER_RERANK { index.sequence_similarity(c.entry, &sequence) } else { c.score };
+        c.order = if rank < signals::WORD_ORDER_RERANK {
+            index.sequence_similarity(c.entry, &sequence, c.phrasing_ordinal as usize)
+        } else {
+            c.score
+        };
         c.score = (1.0 - seq_weight) * c.score + seq_weight * c.order;
         c.score = (c.score + signals::ANSWER_WEIGHT * c.answer).min(1.0);
         c.score *= scope_factor;

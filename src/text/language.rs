@@ -43,8 +43,8 @@ impl Language {
 
     /// General words of the language (SCOWL, see `words/COPYING-SCOWL`): a real word the corpus does not use is
     /// left as it is, never "corrected" into a corpus word ("prime" must not become "price").
-    pub fn dictionary(self) -> &'static std::collections::HashSet<&'static str> {
-        static EN_WORDS: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    pub fn dictionary(self) -> &'static rustc_hash::FxHashSet<&'static str> {
+        static EN_WORDS: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> = std::sync::OnceLock::new();
         match self {
             Language::En => EN_WORDS.get_or_init(|| include_str!("words/en.txt").lines().collect()),
         }
@@ -57,7 +57,7 @@ impl Language {
     }
 
     pub fn is_stop_word(self, word: &str) -> bool {
-        static EN: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+        static EN: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> = std::sync::OnceLock::new();
         match self {
             Language::En => EN.get_or_init(|| EN_STOP.iter().copied().collect()).contains(word),
         }

@@ -15,7 +15,7 @@ use std::hash::{Hash, Hasher};
 
 pub struct Speller {
     min_len: usize,
-    dictionary: Option<&'static std::collections::HashSet<&'static str>>,
+    dictionary: Option<&'static rustc_hash::FxHashSet<&'static str>>,
     /// word → how often the corpus uses it (ties go to the more common word)
     words: HashMap<String, u32>,
     stems: HashSet<String>,
@@ -53,7 +53,7 @@ impl Speller {
     }
 
     /// Real words of the language that are never corrected, even when the corpus does not use them.
-    pub fn with_dictionary(mut self, dictionary: &'static std::collections::HashSet<&'static str>) -> Self {
+    pub fn with_dictionary(mut self, dictionary: &'static rustc_hash::FxHashSet<&'static str>) -> Self {
         self.dictionary = Some(dictionary);
         self
     }
