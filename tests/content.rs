@@ -70,7 +70,7 @@ fn no_dev_or_holdout_question_is_also_a_corpus_phrasing() {
     let phrasings: HashSet<String> = part
         .entries
         .iter()
-        .flat_map(|e| std::iter::once(&e.question).chain(&e.alternates))
+        .flat_map(|e| std::iter::once(e.question.as_str()).chain(e.alternates.iter()))
         .map(|p| analyzer.phrasing_key(p))
         .collect();
     let mut items = immunofaq::cli::eval::read_items(&eval_file("dev.jsonl")).unwrap();

@@ -80,8 +80,8 @@ pub fn explain_text(engine: &Engine, m: &Match, e: &Explanation) -> String {
         let entry = &part.entries[c.entry];
         let phrasing = match c.phrasing_kind {
             UnitKind::Question => entry.question.as_str(),
-            UnitKind::Alternate => entry.alternates[c.phrasing_ordinal as usize - 1].as_str(),
-            UnitKind::Keyword => entry.keywords[c.phrasing_ordinal as usize - 1 - entry.alternates.len()].as_str(),
+            UnitKind::Alternate => &entry.alternates[c.phrasing_ordinal as usize - 1],
+            UnitKind::Keyword => &entry.keywords[c.phrasing_ordinal as usize - 1 - entry.alternates.len()],
         };
         out.push_str(&format!(
             "  {:.3} {}  phrasing {:.3} \"{}\"  profile {:.3}  order {:.2}  answer {:.2}{}\n",

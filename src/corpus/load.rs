@@ -241,7 +241,7 @@ fn read_entry(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Entry> {
     let keywords = get(table, "keywords").map(|v| reader.strings(v, "keywords", item)).unwrap_or_default();
     let related = get(table, "related").map(|v| reader.strings(v, "related", item)).unwrap_or_default();
     let answer_value = reader.require(table, span.clone(), "answer", item);
-    let answer = answer_value.and_then(|v| reader.string(v, "answer", item)).unwrap_or_default();
+    let answer = answer_value.and_then(|v| reader.text(v, "answer", item)).unwrap_or_default();
     if let Some(v) = answer_value
         && answer.trim().is_empty()
     {
@@ -274,11 +274,11 @@ fn read_entry(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Entry> {
     Some(Entry {
         id: id.clone(),
         question,
-        alternates: alternates.into_iter().map(|(s, _)| s).collect(),
-        keywords: keywords.into_iter().map(|(s, _)| s).collect(),
+        alternates: alternates.iter().map(|(s, _)| s).collect(),
+        keywords: keywords.iter().map(|(s, _)| s).collect(),
         answer: answer.trim().to_string(),
         sources,
-        related: related.into_iter().map(|(s, _)| s).collect(),
+        related: related.into_iter().map(|(s, _)| s.to_string()).collect(),
         reviewed,
         origin: Origin { file: reader.file.to_path_buf(), line: reader.line(&span) },
     })
@@ -352,8 +352,8 @@ fn read_lexicon(reader: &mut Reader<'_>, table: &DeTable<'_>, lexicon: &mut Vec<
         };
         lexicon.push(Concept {
             id: id.clone(),
-            terms: terms.into_iter().map(|(s, _)| s).collect(),
-            broader: broader.into_iter().map(|(s, _)| s).collect(),
+            terms: terms.into_iter().map(|(s, _)| s.to_string()).collect(),
+            broader: broader.into_iter().map(|(s, _)| s.to_string()).collect(),
             scope,
             origin: Origin { file: reader.file.to_path_buf(), line: reader.line(&value.span()) },
         });
@@ -387,7 +387,11 @@ fn read_warnings(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize
             if phrases.is_empty() {
                 reader.error(value.span(), item, "a warning sign needs at least one phrase".into());
             }
-            signs.push(Sign { id: id.clone(), label, phrases: phrases.into_iter().map(|(s, _)| s).collect() });
+            signs.push(Sign {
+                id: id.clone(),
+                label,
+                phrases: phrases.into_iter().map(|(s, _)| s.to_string()).collect(),
+            });
         }
     }
     Warnings { urgent_message, signs }
@@ -420,7 +424,7 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
                 format!("duplicate id: also used at {}:{}", first.origin.file.display(), first.origin.line),
             ));
         }
-        for phrasing in std::iter::once(&entry.question).chain(&entry.alternates) {
+        for phrasing in std::iter::once(entry.question.as_str()).chain(entry.alternates.iter()) {
             reader.stems(phrasing, &mut stems);
             if stems.is_empty() {
                 continue;

@@ -2,10 +2,12 @@
 //! and validated so that a broken corpus is never served.
 
 mod load;
+mod phrasings;
 mod problem;
 mod toml_read;
 
 pub use load::{Loaded, load};
+pub use phrasings::Phrasings;
 pub use problem::{Problem, Severity};
 
 /// Ids travel in button data, which Telegram caps at 64 bytes; this leaves room for the prefix.
@@ -79,8 +81,8 @@ pub struct Group {
 pub struct Entry {
     pub id: String,
     pub question: String,
-    pub alternates: Vec<String>,
-    pub keywords: Vec<String>,
+    pub alternates: Phrasings,
+    pub keywords: Phrasings,
     pub answer: String,
     pub sources: Vec<Source>,
     pub related: Vec<String>,

@@ -78,8 +78,13 @@ impl Reader<'_> {
     }
 
     pub fn string(&mut self, value: &Value<'_>, field: &str, item: Option<&str>) -> Option<String> {
+        self.text(value, field, item).map(str::to_string)
+    }
+
+    /// A text as the parsed document holds it, not copied: most are kept only briefly or joined with others.
+    pub fn text<'v>(&mut self, value: &'v Value<'_>, field: &str, item: Option<&str>) -> Option<&'v str> {
         match value.get_ref() {
-            DeValue::String(s) => Some(s.to_string()),
+            DeValue::String(s) => Some(s),
             other => {
                 let found = other.type_str();
                 self.error(value.span(), item, format!("`{field}` must be a text in quotes, not {found}"));
@@ -89,13 +94,18 @@ impl Reader<'_> {
     }
 
     /// A list of texts; each one comes back with its own span so later checks can point at it.
-    pub fn strings(&mut self, value: &Value<'_>, field: &str, item: Option<&str>) -> Vec<(String, Range<usize>)> {
+    pub fn strings<'v>(
+        &mut self,
+        value: &'v Value<'_>,
+        field: &str,
+        item: Option<&str>,
+    ) -> Vec<(&'v str, Range<usize>)> {
         let Some(array) = self.array(value, field, item) else {
             return Vec::new();
         };
         let mut out = Vec::new();
         for element in array.iter() {
-            if let Some(s) = self.string(element, field, item) {
+            if let Some(s) = self.text(element, field, item) {
                 out.push((s, element.span()));
             }
         }

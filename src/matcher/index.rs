@@ -82,7 +82,7 @@ impl Index {
             let first_unit = units.len();
             entry_units.push(first_unit as u32);
             seen_in_entry.clear();
-            let phrasings = std::iter::once((UnitKind::Question, &entry.question))
+            let phrasings = std::iter::once((UnitKind::Question, entry.question.as_str()))
                 .chain(entry.alternates.iter().map(|a| (UnitKind::Alternate, a)))
                 .chain(entry.keywords.iter().map(|k| (UnitKind::Keyword, k)));
             for (ordinal, (kind, text)) in phrasings.enumerate() {

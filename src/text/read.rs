@@ -213,7 +213,10 @@ mod tests {
             let mut reader = BulkReader::new(&analyzer);
             let mut reading = Reading::default();
             let texts = part.entries.iter().flat_map(|e| {
-                std::iter::once(&e.question).chain(&e.alternates).chain(&e.keywords).chain(std::iter::once(&e.answer))
+                std::iter::once(e.question.as_str())
+                    .chain(e.alternates.iter())
+                    .chain(e.keywords.iter())
+                    .chain(std::iter::once(e.answer.as_str()))
             });
             for text in texts {
                 reader.read(text, &mut reading);
