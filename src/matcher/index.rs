@@ -30,7 +30,7 @@ pub struct Index {
     pub idf: Vec<f32>,
     /// Per term: (unit, weight), shortest units first so a capped walk keeps the strongest matches. Only the
     /// first `MAX_POSTINGS_PER_TERM` are kept: no walk goes further.
-    pub postings: Vec<Vec<(u32, f32)>>,
+    postings: Postings,
     pub units: Vec<Unit>,
     /// Per entry: its answer's terms (sorted, deduplicated), for the light answer-text signal;
     /// `answer_terms[answer_starts[e]..answer_starts[e + 1]]`.
@@ -38,7 +38,7 @@ pub struct Index {
     answer_starts: Vec<u32>,
     /// Per term: (entry, weight) in the entry's profile, all its phrasings together: a term that many of an
     /// entry's phrasings use says more about the entry than one that a single alternate happens to use.
-    pub entry_postings: Vec<Vec<(u32, f32)>>,
+    entry_postings: Postings,
     pub entry_norms: Vec<f32>,
     /// Per unit: its words in order, function words included (as term ids), for the word-order signal;
     /// `sequences[sequence_starts[u]..sequence_starts[u + 1]]`.
@@ -67,10 +67,10 @@ impl Index {
         let mut reader = BulkReader::new(analyzer);
         let mut reading = Reading::default();
         let mut units: Vec<Unit> = Vec::new();
-        // Per term: (unit, kind factor), then (unit, weight) once the idf is known.
-        let mut postings: Vec<Vec<(u32, f32)>> = Vec::new();
-        // Per term: (entry, share of the entry's phrasings that use it), then (entry, weight).
-        let mut entry_postings: Vec<Vec<(u32, f32)>> = Vec::new();
+        // Per unit: (term, kind factor), then (term, weight) once the idf is known.
+        let mut unit_rows = Rows::default();
+        // Per entry: (term, share of the entry's phrasings that use it), then (term, weight).
+        let mut entry_rows = Rows::default();
         let mut sequences: Vec<TermId> = Vec::new();
         let mut sequence_starts: Vec<u32> = vec![0];
         let mut entry_units: Vec<u32> = Vec::with_capacity(n + 1);
@@ -91,13 +91,8 @@ impl Index {
                 if weighted.is_empty() {
                     continue;
                 }
-                if postings.len() < reader.terms.len() {
-                    postings.resize(reader.terms.len(), Vec::new());
-                }
-                let u = units.len() as u32;
-                for &(t, factor) in &weighted {
-                    postings[t as usize].push((u, factor));
-                }
+                weighted.sort_unstable_by_key(|&(t, _)| t);
+                unit_rows.push(weighted.iter().copied());
                 units.push(Unit { entry: e as u32, kind, ordinal: ordinal as u16, norm: 0.0 });
                 sequences.extend(sequence(&reading));
                 sequence_starts.push(sequences.len() as u32);
@@ -105,12 +100,7 @@ impl Index {
             }
             seen_in_entry.sort_unstable();
             let unit_count = (units.len() - first_unit).max(1) as f32;
-            if entry_postings.len() < reader.terms.len() {
-                entry_postings.resize(reader.terms.len(), Vec::new());
-            }
-            for run in seen_in_entry.chunk_by(|a, b| a == b) {
-                entry_postings[run[0] as usize].push((e as u32, run.len() as f32 / unit_count));
-            }
+            entry_rows.push(seen_in_entry.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as f32 / unit_count)));
             reader.read(&entry.answer, &mut reading);
             let start = answer_terms.len();
             answer_terms.extend(reading.content().map(|t| t.term));
@@ -129,37 +119,26 @@ impl Index {
         let words = reader.word_counts().map(|(w, c)| (w.to_string(), c)).collect();
         let pairs = reader.pair_counts();
         let mut terms = reader.terms;
-        postings.resize(terms.len(), Vec::new());
-        entry_postings.resize(terms.len(), Vec::new());
-        // An entry lists each of its terms once, so a term's profile list is as long as its entry frequency.
-        let idf: Vec<f32> = entry_postings.iter().map(|list| signals::idf(list.len(), n)).collect();
-        for (t, list) in postings.iter_mut().enumerate() {
-            for (u, w) in list.iter_mut() {
-                *w *= idf[t];
-                units[*u as usize].norm += *w * *w;
-            }
+        // An entry lists each of its terms once, so a term's count in the entry rows is its entry frequency.
+        let idf: Vec<f32> = entry_rows.term_counts(terms.len()).into_iter().map(|df| signals::idf(df, n)).collect();
+        let norms = unit_rows.weigh(|t, factor| factor * idf[t as usize]);
+        for (unit, norm) in units.iter_mut().zip(norms) {
+            unit.norm = norm;
         }
-        for list in &mut postings {
-            keep_first(list, signals::MAX_POSTINGS_PER_TERM, |u| units[u as usize].norm);
-        }
-        let mut entry_norms = vec![0.0f32; n];
-        for (t, list) in entry_postings.iter_mut().enumerate() {
-            for (e, w) in list.iter_mut() {
-                *w = idf[t] * signals::profile_weight(*w);
-                entry_norms[*e as usize] += *w * *w;
-            }
-        }
-        for list in &mut entry_postings {
-            keep_first(list, signals::MAX_POSTINGS_PER_TERM, |e| entry_norms[e as usize]);
-        }
+        let cap = signals::MAX_POSTINGS_PER_TERM;
+        let postings = Postings::invert(&unit_rows, terms.len(), cap, |u| units[u as usize].norm);
+        drop(unit_rows);
+        let entry_norms = entry_rows.weigh(|t, share| idf[t as usize] * signals::profile_weight(share));
+        let entry_postings = Postings::invert(&entry_rows, terms.len(), cap, |e| entry_norms[e as usize]);
+        drop(entry_rows);
         // Lexicon stems no phrasing or answer uses were interned along the way; the question side must still
         // see them as words the corpus does not know.
         let mut used = vec![false; terms.len()];
         for &t in answer_terms.iter().chain(&sequences) {
             used[t as usize] = true;
         }
-        for (t, list) in postings.iter().enumerate() {
-            used[t] |= !list.is_empty();
+        for (t, used) in used.iter_mut().enumerate() {
+            *used |= !postings.list(t as TermId).is_empty();
         }
         terms.retain(|_, t| used[*t as usize]);
         terms.shrink_to_fit();
@@ -263,7 +242,7 @@ impl Dots {
         &mut self,
         query: &[QueryTerm],
         query_norm: f32,
-        postings: &[Vec<(u32, f32)>],
+        postings: &Postings,
         idf: &[f32],
         size: usize,
         norm: impl Fn(u32) -> f32,
@@ -276,7 +255,7 @@ impl Dots {
             // Beyond this slot norm the term's share of a similarity is negligible.
             let reach = q.weight * idf[t as usize] / (query_norm.sqrt() * signals::NEGLIGIBLE);
             let reach = reach * reach;
-            let list = &postings[t as usize];
+            let list = postings.list(t);
             for (k, &(slot, w)) in list.iter().enumerate() {
                 if k % CHECK_EVERY == 0 && norm(slot) > reach {
                     break;
@@ -441,16 +420,111 @@ fn unit_terms(reading: &Reading, out: &mut Vec<(TermId, f32)>) {
     }
 }
 
-/// Sorts a posting list by `key` (smallest first) and keeps its first `cap` items: a walk never goes further,
-/// and selecting before sorting keeps lists of a million postings cheap.
-fn keep_first(list: &mut Vec<(u32, f32)>, cap: usize, key: impl Fn(u32) -> f32) {
-    let order = |a: &(u32, f32), b: &(u32, f32)| key(a.0).total_cmp(&key(b.0)).then(a.0.cmp(&b.0));
-    if list.len() > cap {
-        list.select_nth_unstable_by(cap, order);
-        list.truncate(cap);
+/// Per slot (unit or entry): its terms with their weights, sorted by term, all slots in one buffer
+/// (`items[starts[s]..starts[s + 1]]`): the index is first written this way round, then inverted.
+#[derive(Default)]
+struct Rows {
+    items: Vec<(TermId, f32)>,
+    starts: Vec<u32>,
+}
+
+impl Rows {
+    /// Adds the next slot's row.
+    fn push(&mut self, row: impl IntoIterator<Item = (TermId, f32)>) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.items.extend(row);
+        self.starts.push(self.items.len() as u32);
     }
-    list.sort_unstable_by(order);
-    list.shrink_to_fit();
+
+    fn slots(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    fn row(&self, slot: usize) -> &[(TermId, f32)] {
+        &self.items[self.starts[slot] as usize..self.starts[slot + 1] as usize]
+    }
+
+    /// How many slots use each term.
+    fn term_counts(&self, terms: usize) -> Vec<usize> {
+        let mut counts = vec![0; terms];
+        for &(t, _) in &self.items {
+            counts[t as usize] += 1;
+        }
+        counts
+    }
+
+    /// Replaces every weight by `weight(term, weight)`; returns each slot's norm, the sum of its squared
+    /// weights (added in term order).
+    fn weigh(&mut self, weight: impl Fn(TermId, f32) -> f32) -> Vec<f32> {
+        let mut norms = vec![0.0f32; self.slots()];
+        for (slot, norm) in norms.iter_mut().enumerate() {
+            let range = self.starts[slot] as usize..self.starts[slot + 1] as usize;
+            for (t, w) in &mut self.items[range] {
+                *w = weight(*t, *w);
+                *norm += *w * *w;
+            }
+        }
+        norms
+    }
+}
+
+/// Every term's posting list in one buffer (`items[starts[t]..starts[t + 1]]`): a list per term would cost an
+/// allocation each, and growing millions of postings one push at a time leaves the heap fragmented.
+struct Postings {
+    items: Vec<(u32, f32)>,
+    starts: Vec<u32>,
+}
+
+impl Postings {
+    /// Turns rows around: per term, the slots that use it with their weights, smallest `key` first (then lowest
+    /// slot), at most `cap` of them: a walk never goes further. Terms with more slots than that gather theirs
+    /// apart and keep cutting them back to the best `cap`, so no full list of a common word is ever held.
+    fn invert(rows: &Rows, terms: usize, cap: usize, key: impl Fn(u32) -> f32) -> Postings {
+        let order = |a: &(u32, f32), b: &(u32, f32)| key(a.0).total_cmp(&key(b.0)).then(a.0.cmp(&b.0));
+        let cut = |list: &mut Vec<(u32, f32)>| {
+            if list.len() > cap {
+                list.select_nth_unstable_by(cap, order);
+                list.truncate(cap);
+            }
+        };
+        let counts = rows.term_counts(terms);
+        let mut starts = Vec::with_capacity(terms + 1);
+        starts.push(0u32);
+        for &count in &counts {
+            starts.push(starts[starts.len() - 1] + count.min(cap) as u32);
+        }
+        let mut items = vec![(0u32, 0.0f32); starts[terms] as usize];
+        let mut next = starts.clone();
+        let mut crowded: HashMap<TermId, Vec<(u32, f32)>> = HashMap::default();
+        for slot in 0..rows.slots() {
+            for &(t, w) in rows.row(slot) {
+                if counts[t as usize] <= cap {
+                    items[next[t as usize] as usize] = (slot as u32, w);
+                    next[t as usize] += 1;
+                } else {
+                    let list = crowded.entry(t).or_default();
+                    list.push((slot as u32, w));
+                    if list.len() == 2 * cap {
+                        cut(list);
+                    }
+                }
+            }
+        }
+        for (t, mut list) in crowded {
+            cut(&mut list);
+            items[starts[t as usize] as usize..starts[t as usize + 1] as usize].copy_from_slice(&list);
+        }
+        for t in 0..terms {
+            items[starts[t] as usize..starts[t + 1] as usize].sort_unstable_by(order);
+        }
+        Postings { items, starts }
+    }
+
+    fn list(&self, term: TermId) -> &[(u32, f32)] {
+        &self.items[self.starts[term as usize] as usize..self.starts[term as usize + 1] as usize]
+    }
 }
 
 #[cfg(test)]
