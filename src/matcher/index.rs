@@ -32,18 +32,15 @@ pub struct Index {
     /// first `MAX_POSTINGS_PER_TERM` are kept: no walk goes further.
     postings: Postings,
     pub units: Vec<Unit>,
-    /// Per entry: its answer's terms (sorted, deduplicated), for the light answer-text signal;
-    /// `answer_terms[answer_starts[e]..answer_starts[e + 1]]`.
-    answer_terms: Vec<TermId>,
-    answer_starts: Vec<u32>,
+    /// Per entry: its answer's terms (sorted, deduplicated), for the light answer-text signal, stored as the
+    /// gaps between them: small numbers pack into fewer bytes.
+    answer_terms: PackedIds,
     /// Per term: (entry, weight) in the entry's profile, all its phrasings together: a term that many of an
     /// entry's phrasings use says more about the entry than one that a single alternate happens to use.
     entry_postings: Postings,
     pub entry_norms: Vec<f32>,
-    /// Per unit: its words in order, function words included (as term ids), for the word-order signal;
-    /// `sequences[sequence_starts[u]..sequence_starts[u + 1]]`.
-    sequences: Vec<TermId>,
-    sequence_starts: Vec<u32>,
+    /// Per unit: its words in order, function words included (as term ids), for the word-order signal.
+    sequences: PackedIds,
     /// Per entry: its units, `entry_units[e]..entry_units[e + 1]`.
     pub entry_units: Vec<u32>,
     pub entry_count: usize,
@@ -71,11 +68,10 @@ impl Index {
         let mut unit_rows = Rows::default();
         // Per entry: (term, share of the entry's phrasings that use it), then (term, weight).
         let mut entry_rows = Rows::default();
-        let mut sequences: Vec<TermId> = Vec::new();
-        let mut sequence_starts: Vec<u32> = vec![0];
+        let mut sequences = PackedIds::default();
         let mut entry_units: Vec<u32> = Vec::with_capacity(n + 1);
-        let mut answer_terms: Vec<TermId> = Vec::new();
-        let mut answer_starts: Vec<u32> = vec![0];
+        let mut answer_terms = PackedIds::default();
+        let mut answer: Vec<TermId> = Vec::new();
         let mut seen_in_entry: Vec<TermId> = Vec::new();
         let mut weighted: Vec<(TermId, f32)> = Vec::new();
         for (e, entry) in part.entries.iter().enumerate() {
@@ -94,26 +90,18 @@ impl Index {
                 weighted.sort_unstable_by_key(|&(t, _)| t);
                 unit_rows.push(weighted.iter().copied());
                 units.push(Unit { entry: e as u32, kind, ordinal: ordinal as u16, norm: 0.0 });
-                sequences.extend(sequence(&reading));
-                sequence_starts.push(sequences.len() as u32);
+                sequences.push(sequence(&reading));
                 seen_in_entry.extend(weighted.iter().map(|(t, _)| *t));
             }
             seen_in_entry.sort_unstable();
             let unit_count = (units.len() - first_unit).max(1) as f32;
             entry_rows.push(seen_in_entry.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as f32 / unit_count)));
             reader.read(&entry.answer, &mut reading);
-            let start = answer_terms.len();
-            answer_terms.extend(reading.content().map(|t| t.term));
-            answer_terms[start..].sort_unstable();
-            let mut end = start;
-            for k in start..answer_terms.len() {
-                if k == start || answer_terms[k] != answer_terms[end - 1] {
-                    answer_terms[end] = answer_terms[k];
-                    end += 1;
-                }
-            }
-            answer_terms.truncate(end);
-            answer_starts.push(end as u32);
+            answer.clear();
+            answer.extend(reading.content().map(|t| t.term));
+            answer.sort_unstable();
+            answer.dedup();
+            answer_terms.push(answer.iter().scan(0, |last, &t| Some(t - std::mem::replace(last, t))));
         }
         entry_units.push(units.len() as u32);
         let words = reader.word_counts().map(|(w, c)| (w.to_string(), c)).collect();
@@ -134,7 +122,7 @@ impl Index {
         // Lexicon stems no phrasing or answer uses were interned along the way; the question side must still
         // see them as words the corpus does not know.
         let mut used = vec![false; terms.len()];
-        for &t in answer_terms.iter().chain(&sequences) {
+        for t in (0..n).flat_map(|e| answers(&answer_terms, e)).chain(sequences.all()) {
             used[t as usize] = true;
         }
         for (t, used) in used.iter_mut().enumerate() {
@@ -142,8 +130,8 @@ impl Index {
         }
         terms.retain(|_, t| used[*t as usize]);
         terms.shrink_to_fit();
-        sequences.shrink_to_fit();
-        answer_terms.shrink_to_fit();
+        sequences.bytes.shrink_to_fit();
+        answer_terms.bytes.shrink_to_fit();
         units.shrink_to_fit();
         Index {
             terms,
@@ -151,11 +139,9 @@ impl Index {
             postings,
             units,
             answer_terms,
-            answer_starts,
             entry_postings,
             entry_norms,
             sequences,
-            sequence_starts,
             entry_units,
             entry_count: n,
             words,
@@ -163,9 +149,9 @@ impl Index {
         }
     }
 
-    /// The sorted, distinct terms of an entry's answer.
-    pub fn answer_terms(&self, entry: usize) -> &[TermId] {
-        &self.answer_terms[self.answer_starts[entry] as usize..self.answer_starts[entry + 1] as usize]
+    /// Whether an entry's answer uses this term.
+    pub fn answer_has(&self, entry: usize, term: TermId) -> bool {
+        answers(&self.answer_terms, entry).take_while(|&t| t <= term).any(|t| t == term)
     }
 
     /// The question's content terms with their weights: broader concepts count half, unknown words count as
@@ -315,13 +301,13 @@ impl Index {
             // An edit distance is at least the longer length minus the words the two share, so
             // `shared / longest` bounds the similarity from above, and `shorter / longer` bounds that: a
             // phrasing is only read if the first bound can beat the best so far, compared only if both can.
-            let len = self.sequence(u).len();
+            let len = self.sequences.count(u);
             let longest = len.max(q).max(1);
             if len.min(q) as f32 / longest as f32 <= best {
                 continue;
             }
             codes.clear();
-            codes.extend(self.sequence(u).iter().map(|&t| query.code(t)));
+            codes.extend(self.sequences.list(u).map(|t| query.code(t)));
             left.clear();
             left.extend_from_slice(&query.counts);
             let shared = codes
@@ -344,10 +330,6 @@ impl Index {
             }
         }
         best
-    }
-
-    fn sequence(&self, unit: usize) -> &[TermId] {
-        &self.sequences[self.sequence_starts[unit] as usize..self.sequence_starts[unit + 1] as usize]
     }
 }
 
@@ -418,6 +400,68 @@ fn unit_terms(reading: &Reading, out: &mut Vec<(TermId, f32)>) {
             None => out.push((token.term, factor)),
         }
     }
+}
+
+/// An entry's answer terms, in order: the list holds the gaps between them.
+fn answers(answer_terms: &PackedIds, entry: usize) -> impl Iterator<Item = TermId> + '_ {
+    answer_terms.list(entry).scan(0, |term, gap| {
+        *term += gap;
+        Some(*term)
+    })
+}
+
+/// Lists of term ids in one byte buffer (`bytes[starts[i]..starts[i + 1]]`), seven bits to a byte (LEB128):
+/// common words have small ids, so most take one or two bytes instead of four, and the word sequences of
+/// millions of phrasings are the index's largest table.
+#[derive(Default)]
+struct PackedIds {
+    bytes: Vec<u8>,
+    starts: Vec<u32>,
+}
+
+impl PackedIds {
+    /// Adds the next list.
+    fn push(&mut self, ids: impl IntoIterator<Item = TermId>) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        for mut id in ids {
+            while id >= 0x80 {
+                self.bytes.push(id as u8 | 0x80);
+                id >>= 7;
+            }
+            self.bytes.push(id as u8);
+        }
+        self.starts.push(u32::try_from(self.bytes.len()).expect("packed ids stay below 4 GB"));
+    }
+
+    fn list(&self, i: usize) -> impl Iterator<Item = TermId> + '_ {
+        unpack(&self.bytes[self.starts[i] as usize..self.starts[i + 1] as usize])
+    }
+
+    /// How many ids list `i` has, without unpacking them: each id ends with the one byte below 0x80.
+    fn count(&self, i: usize) -> usize {
+        self.bytes[self.starts[i] as usize..self.starts[i + 1] as usize].iter().filter(|&&b| b < 0x80).count()
+    }
+
+    /// Every id of every list.
+    fn all(&self) -> impl Iterator<Item = TermId> + '_ {
+        unpack(&self.bytes)
+    }
+}
+
+fn unpack(mut bytes: &[u8]) -> impl Iterator<Item = TermId> + '_ {
+    std::iter::from_fn(move || {
+        let mut id: TermId = 0;
+        for (k, &b) in bytes.iter().enumerate() {
+            id |= TermId::from(b & 0x7F) << (7 * k);
+            if b < 0x80 {
+                bytes = &bytes[k + 1..];
+                return Some(id);
+            }
+        }
+        None
+    })
 }
 
 /// Per slot (unit or entry): its terms with their weights, sorted by term, all slots in one buffer
@@ -533,6 +577,19 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        /// Packed lists come back as they went in.
+        #[test]
+        fn packed_ids_round_trip(lists in proptest::collection::vec(proptest::collection::vec(any::<u32>(), 0..6), 0..6)) {
+            let mut packed = PackedIds::default();
+            for list in &lists {
+                packed.push(list.iter().copied());
+            }
+            for (i, list) in lists.iter().enumerate() {
+                prop_assert_eq!(&packed.list(i).collect::<Vec<_>>(), list);
+            }
+            prop_assert_eq!(packed.all().collect::<Vec<_>>(), lists.concat());
+        }
+
         /// Comparing one-byte codes gives the edit distance of the words themselves.
         #[test]
         fn coded_distances_are_word_distances(
@@ -566,8 +623,9 @@ mod tests {
                 let plain = units
                     .clone()
                     .map(|u| {
-                        let longest = index.sequence(u).len().max(ids.len()).max(1);
-                        1.0 - strsim::generic_levenshtein(&ids, &index.sequence(u).to_vec()) as f32 / longest as f32
+                        let phrasing: Vec<TermId> = index.sequences.list(u).collect();
+                        let longest = phrasing.len().max(ids.len()).max(1);
+                        1.0 - strsim::generic_levenshtein(&ids, &phrasing) as f32 / longest as f32
                     })
                     .fold(0.0f32, f32::max);
                 for hint in [0, 2, units.len() / 2, 5000] {

@@ -255,11 +255,7 @@ fn answer_coverage(index: &Index, entry: usize, query: &[QueryTerm], query_norm:
     if query_norm <= 0.0 {
         return 0.0;
     }
-    let terms = index.answer_terms(entry);
-    let covered: f32 = query
-        .iter()
-        .filter(|q| q.id.is_some_and(|t| terms.binary_search(&t).is_ok()))
-        .map(|q| q.weight * q.weight)
-        .sum();
+    let covered: f32 =
+        query.iter().filter(|q| q.id.is_some_and(|t| index.answer_has(entry, t))).map(|q| q.weight * q.weight).sum();
     covered / query_norm
 }
