@@ -18,6 +18,7 @@ pub mod events;
 pub mod health;
 pub mod matcher;
 pub mod metrics;
+mod packed;
 pub mod reload;
 pub mod reply;
 pub mod report;

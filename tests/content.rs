@@ -70,8 +70,8 @@ fn no_dev_or_holdout_question_is_also_a_corpus_phrasing() {
     let phrasings: HashSet<String> = part
         .entries
         .iter()
-        .flat_map(|e| std::iter::once(e.question.as_str()).chain(e.alternates.iter()))
-        .map(|p| analyzer.phrasing_key(p))
+        .flat_map(|e| (0..=e.alternates.len()).filter_map(move |k| e.phrasing(k)))
+        .map(|p| analyzer.phrasing_key(&p))
         .collect();
     let mut items = immunofaq::cli::eval::read_items(&eval_file("dev.jsonl")).unwrap();
     items.extend(immunofaq::cli::eval::read_items(&eval_file("holdout.jsonl")).unwrap());

@@ -1,6 +1,6 @@
 //! `immunofaq ask` and `immunofaq chat`: the replies a patient would read, in the terminal.
 
-use crate::matcher::{Engine, Explanation, Match, UnitKind};
+use crate::matcher::{Engine, Explanation, Match};
 use crate::reply::{self, Reply};
 use std::io::{BufRead, Write};
 
@@ -78,11 +78,7 @@ pub fn explain_text(engine: &Engine, m: &Match, e: &Explanation) -> String {
     out.push_str("candidates:\n");
     for c in m.candidates.iter().take(5) {
         let entry = &part.entries[c.entry];
-        let phrasing = match c.phrasing_kind {
-            UnitKind::Question => entry.question.as_str(),
-            UnitKind::Alternate => &entry.alternates[c.phrasing_ordinal as usize - 1],
-            UnitKind::Keyword => &entry.keywords[c.phrasing_ordinal as usize - 1 - entry.alternates.len()],
-        };
+        let phrasing = entry.phrasing(c.phrasing_ordinal as usize).unwrap_or_default();
         out.push_str(&format!(
             "  {:.3} {}  phrasing {:.3} \"{}\"  profile {:.3}  order {:.2}  answer {:.2}{}\n",
             c.score,

@@ -6,6 +6,7 @@ use super::toml_read::{Reader, Value, get};
 use super::{Concept, Corpus, Entry, Group, LanguageCorpus, Origin, Scope, Sign, Source, Warnings};
 use crate::text::{Analyzer, BulkReader, Language};
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::fs;
 use std::hash::BuildHasher;
 use std::ops::Range;
@@ -403,9 +404,10 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
     let analyzer = Analyzer::plain(part.lang);
     let mut reader = BulkReader::new(&analyzer);
     let mut ids: HashMap<&str, &Entry> = HashMap::default();
-    // Phrasings by a hash of their stems, with their entry: two phrasings read the same when their stems are
-    // equal, which a hash match is checked against before anything is reported.
-    let mut phrasings: HashMap<u64, (usize, &str)> = HashMap::default();
+    // Phrasings by a hash of their stems, as (entry, phrasing number): two phrasings read the same when their
+    // stems are equal, which a hash match is checked against (the earlier one read again) before anything is
+    // reported.
+    let mut phrasings: HashMap<u64, (usize, usize)> = HashMap::default();
     let (mut stems, mut other_stems) = (Vec::new(), Vec::new());
     let at = |origin: &Origin, item: &str, severity: Severity, message: String| Problem {
         severity,
@@ -424,15 +426,16 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
                 format!("duplicate id: also used at {}:{}", first.origin.file.display(), first.origin.line),
             ));
         }
-        for phrasing in std::iter::once(entry.question.as_str()).chain(entry.alternates.iter()) {
-            reader.stems(phrasing, &mut stems);
+        let texts = std::iter::once(Cow::Borrowed(entry.question.as_str())).chain(entry.alternates.iter());
+        for (k, phrasing) in texts.enumerate() {
+            reader.stems(&phrasing, &mut stems);
             if stems.is_empty() {
                 continue;
             }
             let key = rustc_hash::FxBuildHasher.hash_one(&stems);
             match phrasings.get(&key) {
                 Some(&(other_entry, other)) => {
-                    reader.stems(other, &mut other_stems);
+                    reader.stems(&part.entries[other_entry].phrasing(other).unwrap_or_default(), &mut other_stems);
                     if other_stems != stems {
                         continue;
                     }
@@ -454,7 +457,7 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
                     });
                 }
                 None => {
-                    phrasings.insert(key, (e, phrasing));
+                    phrasings.insert(key, (e, k));
                 }
             }
         }

@@ -17,6 +17,7 @@ pub const MAX_ID_LEN: usize = 56;
 pub const MAX_PHRASINGS: usize = 1_000;
 
 use crate::text::Language;
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 /// Everything under `faq/`: one part per language.
@@ -88,6 +89,17 @@ pub struct Entry {
     pub related: Vec<String>,
     pub reviewed: String,
     pub origin: Origin,
+}
+
+impl Entry {
+    /// Phrasing `k` as the index numbers them: 0 is the question, then the alternates, then the keywords.
+    pub fn phrasing(&self, k: usize) -> Option<Cow<'_, str>> {
+        match k.checked_sub(1) {
+            None => Some(Cow::Borrowed(&self.question)),
+            Some(a) if a < self.alternates.len() => self.alternates.get(a),
+            Some(a) => self.keywords.get(a - self.alternates.len()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

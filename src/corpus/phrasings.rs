@@ -1,54 +1,70 @@
-//! An entry's alternate phrasings (or keywords) kept as one text: a large FAQ has millions of them, and one
-//! allocation per entry instead of one per phrasing saves most of what they cost in memory.
+//! An entry's alternate phrasings (or keywords) packed into two buffers: a large FAQ has millions of them, and
+//! the phrasings of one entry share most of their words, so each distinct word is kept once per entry and
+//! each phrasing as a list of word numbers.
 
-use std::ops::Index;
+use crate::packed;
+use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 
-/// A list of texts in one buffer, read back by position.
+/// A list of texts, read back by position exactly as given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Phrasings {
-    text: Box<str>,
-    /// Where each text ends in `text`.
-    ends: Box<[u32]>,
+    /// The distinct words (what lies between spaces, punctuation included), each followed by a space.
+    words: Box<str>,
+    /// Per text: the numbers of its words (from 1, see `packed`), then a 0.
+    codes: Box<[u8]>,
+    len: u32,
 }
 
 impl Phrasings {
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.len as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len == 0
     }
 
-    pub fn get(&self, i: usize) -> Option<&str> {
-        let end = *self.ends.get(i)? as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        Some(&self.text[start..end])
+    pub fn get(&self, i: usize) -> Option<Cow<'_, str>> {
+        self.iter().nth(i)
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator + Clone {
-        (0..self.len()).map(|i| &self[i])
-    }
-}
-
-impl Index<usize> for Phrasings {
-    type Output = str;
-
-    fn index(&self, i: usize) -> &str {
-        self.get(i).unwrap_or_else(|| panic!("phrasing {i} of {}", self.len()))
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, str>> + '_ {
+        let words: Vec<&str> = self.words.split(' ').collect();
+        let mut codes = packed::unpack(&self.codes);
+        std::iter::from_fn(move || {
+            let first = words[codes.next()? as usize - 1];
+            let mut text = Cow::Borrowed(first);
+            for code in codes.by_ref().take_while(|&c| c != 0) {
+                let text = text.to_mut();
+                text.push(' ');
+                text.push_str(words[code as usize - 1]);
+            }
+            Some(text)
+        })
     }
 }
 
 impl<S: AsRef<str>> FromIterator<S> for Phrasings {
     fn from_iter<I: IntoIterator<Item = S>>(texts: I) -> Self {
-        let mut text = String::new();
-        let mut ends = Vec::new();
-        for t in texts {
-            text.push_str(t.as_ref());
-            let end = u32::try_from(text.len()).expect("an entry's phrasings stay far below 4 GB");
-            ends.push(end);
+        let texts: Vec<S> = texts.into_iter().collect();
+        let mut numbers: HashMap<&str, u32> = HashMap::default();
+        let mut words = String::new();
+        let mut codes = Vec::new();
+        for text in &texts {
+            for word in text.as_ref().split(' ') {
+                let next = numbers.len() as u32 + 1;
+                let number = *numbers.entry(word).or_insert_with(|| {
+                    words.push_str(word);
+                    words.push(' ');
+                    next
+                });
+                packed::push(&mut codes, number);
+            }
+            codes.push(0);
         }
-        Phrasings { text: text.into_boxed_str(), ends: ends.into_boxed_slice() }
+        let len = u32::try_from(texts.len()).expect("an entry has at most `MAX_PHRASINGS` phrasings");
+        Phrasings { words: words.into_boxed_str(), codes: codes.into_boxed_slice(), len }
     }
 }
 
@@ -58,12 +74,13 @@ mod tests {
 
     #[test]
     fn texts_come_back_as_given() {
-        let texts = ["what is io", "", "é, ü and 🙂", "last"];
+        let texts = ["what is io", "", "  what  is", "é, ü and 🙂 ", "io", "what is io"];
         let phrasings: Phrasings = texts.iter().collect();
-        assert_eq!(phrasings.len(), 4);
+        assert_eq!(phrasings.len(), texts.len());
         assert_eq!(phrasings.iter().collect::<Vec<_>>(), texts);
-        assert_eq!(&phrasings[2], "é, ü and 🙂");
-        assert_eq!(phrasings.get(4), None);
+        assert_eq!(phrasings.get(3).as_deref(), Some("é, ü and 🙂 "));
+        assert_eq!(phrasings.get(6), None);
         assert!(Phrasings::default().is_empty());
+        assert_eq!(Phrasings::default().iter().count(), 0);
     }
 }

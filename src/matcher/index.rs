@@ -3,8 +3,10 @@
 
 use super::signals;
 use crate::corpus::LanguageCorpus;
+use crate::packed;
 use crate::text::{Analysis, Analyzer, BulkReader, Reading, TermId, TermKind};
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::cell::RefCell;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,11 +80,11 @@ impl Index {
             let first_unit = units.len();
             entry_units.push(first_unit as u32);
             seen_in_entry.clear();
-            let phrasings = std::iter::once((UnitKind::Question, entry.question.as_str()))
+            let phrasings = std::iter::once((UnitKind::Question, Cow::Borrowed(entry.question.as_str())))
                 .chain(entry.alternates.iter().map(|a| (UnitKind::Alternate, a)))
                 .chain(entry.keywords.iter().map(|k| (UnitKind::Keyword, k)));
             for (ordinal, (kind, text)) in phrasings.enumerate() {
-                reader.read(text, &mut reading);
+                reader.read(&text, &mut reading);
                 unit_terms(&reading, &mut weighted);
                 if weighted.is_empty() {
                     continue;
@@ -410,9 +412,9 @@ fn answers(answer_terms: &PackedIds, entry: usize) -> impl Iterator<Item = TermI
     })
 }
 
-/// Lists of term ids in one byte buffer (`bytes[starts[i]..starts[i + 1]]`), seven bits to a byte (LEB128):
-/// common words have small ids, so most take one or two bytes instead of four, and the word sequences of
-/// millions of phrasings are the index's largest table.
+/// Lists of term ids in one byte buffer (`bytes[starts[i]..starts[i + 1]]`), packed: common words have small
+/// ids, so most take one or two bytes instead of four, and the word sequences of millions of phrasings are the
+/// index's largest table.
 #[derive(Default)]
 struct PackedIds {
     bytes: Vec<u8>,
@@ -425,18 +427,14 @@ impl PackedIds {
         if self.starts.is_empty() {
             self.starts.push(0);
         }
-        for mut id in ids {
-            while id >= 0x80 {
-                self.bytes.push(id as u8 | 0x80);
-                id >>= 7;
-            }
-            self.bytes.push(id as u8);
+        for id in ids {
+            packed::push(&mut self.bytes, id);
         }
         self.starts.push(u32::try_from(self.bytes.len()).expect("packed ids stay below 4 GB"));
     }
 
     fn list(&self, i: usize) -> impl Iterator<Item = TermId> + '_ {
-        unpack(&self.bytes[self.starts[i] as usize..self.starts[i + 1] as usize])
+        packed::unpack(&self.bytes[self.starts[i] as usize..self.starts[i + 1] as usize])
     }
 
     /// How many ids list `i` has, without unpacking them: each id ends with the one byte below 0x80.
@@ -446,22 +444,8 @@ impl PackedIds {
 
     /// Every id of every list.
     fn all(&self) -> impl Iterator<Item = TermId> + '_ {
-        unpack(&self.bytes)
+        packed::unpack(&self.bytes)
     }
-}
-
-fn unpack(mut bytes: &[u8]) -> impl Iterator<Item = TermId> + '_ {
-    std::iter::from_fn(move || {
-        let mut id: TermId = 0;
-        for (k, &b) in bytes.iter().enumerate() {
-            id |= TermId::from(b & 0x7F) << (7 * k);
-            if b < 0x80 {
-                bytes = &bytes[k + 1..];
-                return Some(id);
-            }
-        }
-        None
-    })
 }
 
 /// Per slot (unit or entry): its terms with their weights, sorted by term, all slots in one buffer

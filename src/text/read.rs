@@ -213,17 +213,16 @@ mod tests {
             let mut reader = BulkReader::new(&analyzer);
             let mut reading = Reading::default();
             let texts = part.entries.iter().flat_map(|e| {
-                std::iter::once(e.question.as_str())
-                    .chain(e.alternates.iter())
-                    .chain(e.keywords.iter())
-                    .chain(std::iter::once(e.answer.as_str()))
+                (0..1 + e.alternates.len() + e.keywords.len())
+                    .map(move |k| e.phrasing(k).unwrap_or_default().into_owned())
+                    .chain(std::iter::once(e.answer.clone()))
             });
             for text in texts {
-                reader.read(text, &mut reading);
+                reader.read(&text, &mut reading);
                 let names: HashMap<TermId, &str> = reader.terms.iter().map(|(t, &id)| (id, t.as_str())).collect();
                 let read: Vec<(&str, TermKind, bool)> =
                     reading.tokens.iter().map(|t| (names[&t.term], t.kind, t.stop)).collect();
-                let analysis = analyzer.analyze(text);
+                let analysis = analyzer.analyze(&text);
                 let analyzed: Vec<(&str, TermKind, bool)> =
                     analysis.tokens.iter().map(|t| (t.term.as_str(), t.kind, t.stop)).collect();
                 assert_eq!(read, analyzed, "{text}");

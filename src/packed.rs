@@ -1,0 +1,43 @@
+//! Numbers packed seven bits to a byte (LEB128): most numbers the index and the corpus store this way are
+//! small, and one or two bytes each instead of four adds up over millions of them.
+
+/// Appends `n` in one to five bytes.
+pub fn push(out: &mut Vec<u8>, mut n: u32) {
+    while n >= 0x80 {
+        out.push(n as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// The numbers packed in `bytes`, in order.
+pub fn unpack(mut bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    std::iter::from_fn(move || {
+        let mut n = 0u32;
+        for (k, &b) in bytes.iter().enumerate() {
+            n |= u32::from(b & 0x7F) << (7 * k);
+            if b < 0x80 {
+                bytes = &bytes[k + 1..];
+                return Some(n);
+            }
+        }
+        None
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn numbers_come_back_as_packed(numbers in proptest::collection::vec(any::<u32>(), 0..20)) {
+            let mut bytes = Vec::new();
+            for &n in &numbers {
+                push(&mut bytes, n);
+            }
+            prop_assert_eq!(unpack(&bytes).collect::<Vec<_>>(), numbers);
+        }
+    }
+}
