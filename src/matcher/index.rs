@@ -563,7 +563,9 @@ mod tests {
     proptest! {
         /// Packed lists come back as they went in.
         #[test]
-        fn packed_ids_round_trip(lists in proptest::collection::vec(proptest::collection::vec(any::<u32>(), 0..6), 0..6)) {
+        fn packed_ids_round_trip(
+            lists in proptest::collection::vec(proptest::collection::vec(any::<u32>(), 0..6), 0..6),
+        ) {
             let mut packed = PackedIds::default();
             for list in &lists {
                 packed.push(list.iter().copied());
