@@ -2,7 +2,9 @@
 //! Pushes updates from many users at a steady rate for a bounded time, then reports throughput, the latency the
 //! bot adds, the end-to-end latency, where the CPU went, and the fake server's own cost.
 //!
-//! Run: `cargo bench --bench load` (optional: `-- RATE SECONDS USERS`, default 2000 5 1000).
+//! Run: `cargo bench --bench load` (optional: `-- RATE SECONDS USERS`, default 2000 5 1000). Environment:
+//! `LOAD_DUMP=FILE` writes each update's queue time and added latency; `LOAD_BOT_LOG` sets the bot's log level
+//! (default info, as in production); `LOAD_BOT_BIN` runs another build of the bot, to compare two.
 //!
 //! What "added by the bot" is, per update (all times taken by the fake server; arrivals are the kernel's
 //! receive time stamps, so they do not depend on when the server got round to reading):
@@ -161,17 +163,8 @@ fn real_time_priority() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn main() {
-    // The fake server's threads (LOAD_FAKE_THREADS, default 2; 1 runs it on this thread alone).
-    let threads: usize = std::env::var("LOAD_FAKE_THREADS").ok().and_then(|t| t.parse().ok()).unwrap_or(2);
-    let runtime = match threads {
-        0 | 1 => tokio::runtime::Builder::new_current_thread().enable_all().build(),
-        n => tokio::runtime::Builder::new_multi_thread().worker_threads(n).enable_all().build(),
-    };
-    runtime.expect("a runtime").block_on(drive());
-}
-
-async fn drive() {
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
     let args: Vec<String> = std::env::args().filter(|a| !a.starts_with('-')).skip(1).collect();
     let rate: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(2000);
     let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(5);
@@ -189,10 +182,6 @@ async fn drive() {
     let log = std::env::var("LOAD_BOT_LOG").unwrap_or_else(|_| "info".to_string());
     let bot = BotProcess::spawn(&fake, &["--no-send-limits", "--flood-per-minute", "1000000"], &[("RUST_LOG", &log)]);
     fake.wait_for("setMyCommands", None, 1, Duration::from_secs(30)).await;
-    let nice = std::env::var("LOAD_HARNESS_NICE").unwrap_or_default();
-    if !nice.is_empty() {
-        lower_own_priority(&nice);
-    }
 
     // Warm-up, not counted: connections opened, caches filled.
     let warm = 200;
@@ -347,25 +336,6 @@ async fn drive() {
     println!(
         "  fake server alone: update queued → parked getUpdates answered, mean {:.0} µs ({handoffs})",
         handoffs.mean().as_secs_f64() * 1e6
-    );
-}
-
-/// Lowers the priority of every thread of this process (threads started later inherit it); the bot keeps its own.
-fn lower_own_priority(nice: &str) {
-    let threads: Vec<String> = std::fs::read_dir("/proc/self/task")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|t| t.file_name().to_string_lossy().into_owned())
-        .collect();
-    let status = std::process::Command::new("renice")
-        .args(["-n", nice, "-p"])
-        .args(&threads)
-        .stdout(std::process::Stdio::null())
-        .status();
-    println!(
-        "  driver and fake server at nice {nice}: {}",
-        if status.is_ok_and(|s| s.success()) { "done" } else { "FAILED" }
     );
 }
 

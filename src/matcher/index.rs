@@ -279,14 +279,17 @@ fn in_sequence(kind: TermKind) -> bool {
 }
 
 impl Index {
-    /// The question's word sequence, ready to compare with many phrasings; words the corpus never uses get ids
-    /// no phrasing has.
+    /// The question's word sequence, ready to compare with many phrasings.
     pub fn query_sequence(&self, analysis: &Analysis) -> Sequence {
-        let ids: Vec<TermId> = sequence_terms(analysis)
+        Sequence::new(&self.query_ids(analysis))
+    }
+
+    /// The question's words in order as term ids; words the corpus never uses get ids no phrasing has.
+    fn query_ids(&self, analysis: &Analysis) -> Vec<TermId> {
+        sequence_terms(analysis)
             .enumerate()
             .map(|(i, t)| self.terms.get(t).copied().unwrap_or(TermId::MAX - i as TermId))
-            .collect();
-        Sequence::new(&ids)
+            .collect()
     }
 
     /// How alike in wording and word order the question is to the entry's closest phrasing, in [0, 1]:
@@ -599,10 +602,7 @@ mod tests {
         for line in questions.lines().step_by(7) {
             let q: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
             let analysis = analyzer.analyze(q["q"].as_str().expect("a question"));
-            let ids: Vec<TermId> = sequence_terms(&analysis)
-                .enumerate()
-                .map(|(i, t)| index.terms.get(t).copied().unwrap_or(TermId::MAX - i as TermId))
-                .collect();
+            let ids = index.query_ids(&analysis);
             let sequence = index.query_sequence(&analysis);
             for entry in 0..index.entry_count {
                 let units = index.entry_units[entry] as usize..index.entry_units[entry + 1] as usize;
