@@ -24,7 +24,12 @@ pub struct Unit {
     pub ordinal: u16,
     /// Sum of the squared term weights: the unit's "length" in the cosine.
     pub norm: f32,
+    /// How many words its word sequence has (at most `MAX_TOKENS`): the word-order signal's first bound.
+    words: u8,
 }
+
+// The word count fits in the padding after the kind and ordinal: millions of units, no byte more each.
+const _: () = assert!(std::mem::size_of::<Unit>() == 12 && crate::text::MAX_TOKENS <= u8::MAX as usize);
 
 pub struct Index {
     pub terms: HashMap<String, TermId>,
@@ -91,7 +96,8 @@ impl Index {
                 }
                 weighted.sort_unstable_by_key(|&(t, _)| t);
                 unit_rows.push(weighted.iter().copied());
-                units.push(Unit { entry: e as u32, kind, ordinal: ordinal as u16, norm: 0.0 });
+                let words = sequence(&reading).count() as u8;
+                units.push(Unit { entry: e as u32, kind, ordinal: ordinal as u16, norm: 0.0, words });
                 sequences.push(sequence(&reading));
                 seen_in_entry.extend(weighted.iter().map(|(t, _)| *t));
             }
@@ -151,9 +157,19 @@ impl Index {
         }
     }
 
-    /// Whether an entry's answer uses this term.
-    pub fn answer_has(&self, entry: usize, term: TermId) -> bool {
-        answers(&self.answer_terms, entry).take_while(|&t| t <= term).any(|t| t == term)
+    /// Which of the wanted terms (sorted by id, each with its place in `uses`) the entry's answer uses: one pass
+    /// over the answer's sorted terms, stopping past the last one wanted.
+    pub fn answer_uses(&self, entry: usize, wanted: &[(TermId, usize)], uses: &mut [bool]) {
+        uses.fill(false);
+        let mut wanted = wanted.iter().peekable();
+        for t in answers(&self.answer_terms, entry) {
+            while wanted.next_if(|w| w.0 < t).is_some() {}
+            match wanted.peek() {
+                None => break,
+                Some(&&(w, place)) if w == t => uses[place] = true,
+                Some(_) => {}
+            }
+        }
     }
 
     /// The question's content terms with their weights: broader concepts count half, unknown words count as
@@ -306,24 +322,25 @@ impl Index {
             // An edit distance is at least the longer length minus the words the two share, so
             // `shared / longest` bounds the similarity from above, and `shorter / longer` bounds that: a
             // phrasing is only read if the first bound can beat the best so far, compared only if both can.
-            let len = self.sequences.count(u);
+            let len = usize::from(self.units[u].words);
             let longest = len.max(q).max(1);
             if len.min(q) as f32 / longest as f32 <= best {
                 continue;
             }
             codes.clear();
-            codes.extend(self.sequences.list(u).map(|t| query.code(t)));
             left.clear();
             left.extend_from_slice(&query.counts);
-            let shared = codes
-                .iter()
-                .filter(|&&c| {
-                    let n = &mut left[c as usize];
-                    let hit = c != 0 && *n > 0;
-                    *n = n.saturating_sub(1);
-                    hit
-                })
-                .count();
+            let mut shared = 0;
+            packed::for_each(self.sequences.bytes(u), |t| {
+                let c = query.code(t);
+                // Code 0 (a word the question does not have) has no count, so it never hits.
+                let n = &mut left[usize::from(c)];
+                if *n > 0 {
+                    *n -= 1;
+                    shared += 1;
+                }
+                codes.push(c);
+            });
             if shared as f32 / longest as f32 <= best {
                 continue;
             }
@@ -437,12 +454,12 @@ impl PackedIds {
     }
 
     fn list(&self, i: usize) -> impl Iterator<Item = TermId> + '_ {
-        packed::unpack(&self.bytes[self.starts[i] as usize..self.starts[i + 1] as usize])
+        packed::unpack(self.bytes(i))
     }
 
-    /// How many ids list `i` has, without unpacking them: each id ends with the one byte below 0x80.
-    fn count(&self, i: usize) -> usize {
-        self.bytes[self.starts[i] as usize..self.starts[i + 1] as usize].iter().filter(|&&b| b < 0x80).count()
+    /// List `i` as packed bytes, for `packed::for_each`.
+    fn bytes(&self, i: usize) -> &[u8] {
+        &self.bytes[self.starts[i] as usize..self.starts[i + 1] as usize]
     }
 
     /// Every id of every list.

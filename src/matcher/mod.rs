@@ -11,7 +11,7 @@ pub use decide::{Thresholds, decide, decide_with};
 pub use index::UnitKind;
 
 use crate::corpus::{Corpus, LanguageCorpus, Scope};
-use crate::text::{Analysis, Analyzer, Language};
+use crate::text::{Analysis, Analyzer, Language, TermId};
 use index::{Index, QueryTerm};
 use warning::WarningSigns;
 
@@ -234,8 +234,12 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     let by_score = |a: &Candidate, b: &Candidate| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
     let sequence = index.query_sequence(analysis);
     let seq_weight = signals::WORD_ORDER_WEIGHT;
+    let mut wanted: Vec<(TermId, usize)> = query.iter().enumerate().filter_map(|(k, q)| Some((q.id?, k))).collect();
+    wanted.sort_unstable();
+    let mut uses = vec![false; query.len()];
     for (rank, c) in best.iter_mut().enumerate() {
-        c.answer = answer_coverage(index, c.entry, query, query_norm);
+        index.answer_uses(c.entry, &wanted, &mut uses);
+        c.answer = answer_coverage(query, &uses, query_norm);
         // Word order is the costliest signal: the leaders get it; the rest keep their bag-of-words score.
         c.order = if rank < signals::WORD_ORDER_RERANK {
             index.sequence_similarity(c.entry, &sequence, c.phrasing_ordinal as usize)
@@ -250,12 +254,11 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     best
 }
 
-/// The share of the question's weight that the entry's answer text contains.
-fn answer_coverage(index: &Index, entry: usize, query: &[QueryTerm], query_norm: f32) -> f32 {
+/// The share of the question's weight that the entry's answer text contains (`uses`: per query term).
+fn answer_coverage(query: &[QueryTerm], uses: &[bool], query_norm: f32) -> f32 {
     if query_norm <= 0.0 {
         return 0.0;
     }
-    let covered: f32 =
-        query.iter().filter(|q| q.id.is_some_and(|t| index.answer_has(entry, t))).map(|q| q.weight * q.weight).sum();
+    let covered: f32 = query.iter().zip(uses).filter(|(_, used)| **used).map(|(q, _)| q.weight * q.weight).sum();
     covered / query_norm
 }
