@@ -259,16 +259,17 @@ impl Dots {
             // Beyond this slot norm the term's share of a similarity is negligible.
             let reach = q.weight * idf[t as usize] / (query_norm.sqrt() * signals::NEGLIGIBLE);
             let reach = reach * reach;
-            let list = postings.list(t);
-            for (k, &(slot, w)) in list.iter().enumerate() {
-                if k % CHECK_EVERY == 0 && norm(slot) > reach {
+            for stride in postings.list(t).chunks(CHECK_EVERY) {
+                if norm(stride[0].0) > reach {
                     break;
                 }
-                let value = &mut self.values[slot as usize];
-                if *value == 0.0 {
-                    self.touched.push(slot);
+                for &(slot, w) in stride {
+                    let value = &mut self.values[slot as usize];
+                    if *value == 0.0 {
+                        self.touched.push(slot);
+                    }
+                    *value += q.weight * w;
                 }
-                *value += q.weight * w;
             }
         }
     }

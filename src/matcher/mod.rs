@@ -202,16 +202,18 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
         }
         let profile =
             |e: u32| signals::similarity(entries.values[e as usize], query_norm, index.entry_norms[e as usize]);
-        // Only the best few need the finer signals: score every entry in a compact list, select the leaders,
-        // and describe just those.
-        let mut ranked: Vec<(f32, u32)> =
-            entries.touched.iter().map(|&e| (mix * best_unit[e as usize].0 + (1.0 - mix) * profile(e), e)).collect();
-        let order = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-        if ranked.len() > signals::ANSWER_RERANK {
-            ranked.select_nth_unstable_by(signals::ANSWER_RERANK, order);
+        // Only the best few need the finer signals: keep the leaders in order while scoring every entry (most
+        // are ruled out by one comparison with the last leader), and describe just those.
+        let ahead = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).is_lt();
+        let mut ranked: Vec<(f32, u32)> = Vec::with_capacity(signals::ANSWER_RERANK + 1);
+        for &e in &entries.touched {
+            let scored = (mix * best_unit[e as usize].0 + (1.0 - mix) * profile(e), e);
+            if ranked.len() == signals::ANSWER_RERANK && !ranked.last().is_some_and(|last| ahead(&scored, last)) {
+                continue;
+            }
+            ranked.insert(ranked.partition_point(|r| ahead(r, &scored)), scored);
             ranked.truncate(signals::ANSWER_RERANK);
         }
-        ranked.sort_unstable_by(order);
         ranked
             .iter()
             .map(|&(score, e)| {
