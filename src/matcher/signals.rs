@@ -85,8 +85,11 @@ pub fn similarity(dot: f32, query_norm: f32, unit_norm: f32) -> f32 {
     if dot <= 0.0 || query_norm <= 0.0 || unit_norm <= 0.0 {
         return 0.0;
     }
-    let q = (dot / query_norm).min(1.0);
-    let u = (dot / unit_norm).min(1.0);
+    // `f32::min` spends instructions on NaN operands; this is the same function (it also returns 1 for NaN)
+    // as one comparison, and it runs for every phrasing a question reaches.
+    let at_most_one = |x: f32| if x < 1.0 { x } else { 1.0 };
+    let q = at_most_one(dot / query_norm);
+    let u = at_most_one(dot / unit_norm);
     // With the exponent at one half this is the cosine; sqrt is much cheaper than two powf calls.
     if QUERY_COVERAGE_EXPONENT == 0.5 {
         (q * u).sqrt()
