@@ -19,6 +19,7 @@ pub mod health;
 pub mod matcher;
 pub mod metrics;
 mod packed;
+mod parallel;
 pub mod reload;
 pub mod reply;
 pub mod report;

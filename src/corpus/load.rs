@@ -4,7 +4,7 @@
 use super::problem::{Problem, Severity};
 use super::toml_read::{Reader, Value, get};
 use super::{Concept, Corpus, Entry, Group, LanguageCorpus, Origin, Scope, Sign, Source, Warnings};
-use crate::text::{Analyzer, BulkReader, Language};
+use crate::text::{Analyzer, BulkReader, Language, TermId};
 use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
 use std::fs;
@@ -113,32 +113,22 @@ fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> Lan
         warnings: Warnings::default(),
     };
     let files = toml_files(dir, problems);
-    // Files are independent until the cross-check: read them on every core, then merge in file order so that
-    // entries and problems come out the same on any machine.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len()).max(1);
-    let mut read: Vec<(usize, LanguageCorpus, Vec<Problem>, bool)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|w| {
-                let files = &files;
-                scope.spawn(move || {
-                    (w..files.len())
-                        .step_by(threads)
-                        .map(|f| {
-                            let mut part = empty();
-                            let mut problems = Vec::new();
-                            let warnings = read_file(&files[f], &mut part, &mut problems);
-                            (f, part, problems, warnings)
-                        })
-                        .collect::<Vec<_>>()
-                })
+    // Files are independent until the cross-check: read runs of them on every core, then merge in file order
+    // so that entries and problems come out the same on any machine.
+    let read = crate::parallel::map(crate::parallel::runs(files.len(), crate::parallel::threads()), |run| {
+        files[run]
+            .iter()
+            .map(|file| {
+                let mut part = empty();
+                let mut problems = Vec::new();
+                let warnings = read_file(file, &mut part, &mut problems);
+                (part, problems, warnings)
             })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().expect("reading a FAQ file does not panic")).collect()
+            .collect::<Vec<_>>()
     });
-    read.sort_by_key(|(f, ..)| *f);
     let mut part = empty();
     let mut have_warnings = false;
-    for (_, file_part, file_problems, warnings) in read {
+    for (file_part, file_problems, warnings) in read.into_iter().flatten() {
         problems.extend(file_problems);
         let offset = part.entries.len();
         part.entries.extend(file_part.entries);
@@ -402,12 +392,33 @@ fn read_warnings(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize
 /// and that every answer fits in one Telegram message.
 fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
     let analyzer = Analyzer::plain(part.lang);
+    // Reading every question and alternate is most of the check's work: runs of entries are read on every core,
+    // each phrasing kept as a hash of its stems' texts (none when it has no words), as the runs' readers number
+    // the stems each their own way.
+    let keys = crate::parallel::map(crate::parallel::runs(part.entries.len(), crate::parallel::threads()), |run| {
+        let mut reader = BulkReader::new(&analyzer);
+        let (mut stems, mut stem_keys) = (Vec::new(), Vec::new());
+        let mut keys: Vec<Option<u64>> = Vec::new();
+        for entry in &part.entries[run] {
+            let mut add = |reader: &BulkReader, stems: &[TermId]| {
+                stem_keys.clear();
+                stem_keys.extend(stems.iter().map(|&s| reader.term_key(s)));
+                keys.push((!stems.is_empty()).then(|| rustc_hash::FxBuildHasher.hash_one(&stem_keys)));
+            };
+            reader.stems(&entry.question, &mut stems);
+            add(&reader, &stems);
+            reader.phrasing_stems(&entry.alternates, add);
+        }
+        keys
+    });
+    let count = keys.iter().map(Vec::len).sum();
+    let mut keys = keys.iter().flatten();
     let mut reader = BulkReader::new(&analyzer);
     let mut ids: HashMap<&str, &Entry> = HashMap::default();
-    // Phrasings by a hash of their stems, as (entry, phrasing number): two phrasings read the same when their
-    // stems are equal, which a hash match is checked against (the earlier one read again) before anything is
-    // reported.
+    // Phrasings by the hash of their stems, as (entry, phrasing number): two phrasings read the same when their
+    // stems are equal, which a hash match is checked against (both read again) before anything is reported.
     let mut phrasings: HashMap<u64, (usize, usize)> = HashMap::default();
+    phrasings.reserve(count);
     let (mut stems, mut other_stems) = (Vec::new(), Vec::new());
     let at = |origin: &Origin, item: &str, severity: Severity, message: String| Problem {
         severity,
@@ -426,15 +437,13 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
                 format!("duplicate id: also used at {}:{}", first.origin.file.display(), first.origin.line),
             ));
         }
-        let texts = std::iter::once(Cow::Borrowed(entry.question.as_str())).chain(entry.alternates.iter());
-        for (k, phrasing) in texts.enumerate() {
-            reader.stems(&phrasing, &mut stems);
-            if stems.is_empty() {
+        for (k, phrasing) in questions(entry).enumerate() {
+            let Some(key) = *keys.next().expect("a key per phrasing") else {
                 continue;
-            }
-            let key = rustc_hash::FxBuildHasher.hash_one(&stems);
+            };
             match phrasings.get(&key) {
                 Some(&(other_entry, other)) => {
+                    reader.stems(&phrasing, &mut stems);
                     reader.stems(&part.entries[other_entry].phrasing(other).unwrap_or_default(), &mut other_stems);
                     if other_stems != stems {
                         continue;
@@ -494,6 +503,11 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
         }
     }
     check_lexicon(part, &analyzer, problems);
+}
+
+/// An entry's question and alternates: what the duplicate check compares.
+fn questions(entry: &Entry) -> impl Iterator<Item = Cow<'_, str>> {
+    std::iter::once(Cow::Borrowed(entry.question.as_str())).chain(entry.alternates.iter())
 }
 
 fn check_lexicon(part: &LanguageCorpus, analyzer: &Analyzer, problems: &mut Vec<Problem>) {

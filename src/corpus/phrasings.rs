@@ -29,6 +29,29 @@ impl Phrasings {
         self.iter().nth(i)
     }
 
+    /// The distinct pieces of the texts (what lies between spaces), in the order they are first used.
+    pub fn pieces(&self) -> impl Iterator<Item = &str> {
+        self.words.split(' ').take(self.pieces_count())
+    }
+
+    fn pieces_count(&self) -> usize {
+        self.words.bytes().filter(|&b| b == b' ').count()
+    }
+
+    /// Each text in turn, as the numbers of its pieces in `pieces` order (from 0).
+    pub fn each_text(&self, mut f: impl FnMut(&[usize])) {
+        let mut text = Vec::new();
+        for code in packed::unpack(&self.codes) {
+            match code {
+                0 => {
+                    f(&text);
+                    text.clear();
+                }
+                piece => text.push(piece as usize - 1),
+            }
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = Cow<'_, str>> + '_ {
         let words: Vec<&str> = self.words.split(' ').collect();
         let mut codes = packed::unpack(&self.codes);

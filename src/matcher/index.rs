@@ -1,12 +1,14 @@
 //! The inverted index of one language: every phrasing (question, alternate, keyword) is a unit; each term
 //! points to the units that contain it. Scoring a question walks only the posting lists of its own terms.
 
+mod gather;
+
 use super::signals;
 use crate::corpus::LanguageCorpus;
 use crate::packed;
-use crate::text::{Analysis, Analyzer, BulkReader, Reading, TermId, TermKind};
+use crate::parallel;
+use crate::text::{Analysis, Analyzer, Reading, TermId, TermKind};
 use rustc_hash::FxHashMap as HashMap;
-use std::borrow::Cow;
 use std::cell::RefCell;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,7 +18,7 @@ pub enum UnitKind {
     Keyword,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Unit {
     pub entry: u32,
     pub kind: UnitKind,
@@ -31,6 +33,8 @@ pub struct Unit {
 // The word count fits in the padding after the kind and ordinal: millions of units, no byte more each.
 const _: () = assert!(std::mem::size_of::<Unit>() == 12 && crate::text::MAX_TOKENS <= u8::MAX as usize);
 
+/// Compared in tests: the index must not depend on how many threads built it.
+#[derive(PartialEq)]
 pub struct Index {
     pub terms: HashMap<String, TermId>,
     /// Inverse document frequency per term, over entries.
@@ -67,54 +71,23 @@ pub struct QueryTerm {
 
 impl Index {
     pub fn build(part: &LanguageCorpus, analyzer: &Analyzer) -> Index {
+        Index::build_in(part, analyzer, parallel::threads())
+    }
+
+    /// `build`, reading the entries in `runs` runs side by side: the index is the same for any number.
+    fn build_in(part: &LanguageCorpus, analyzer: &Analyzer, runs: usize) -> Index {
         let n = part.entries.len();
-        let mut reader = BulkReader::new(analyzer);
-        let mut reading = Reading::default();
-        let mut units: Vec<Unit> = Vec::new();
-        // Per unit: (term, kind factor), then (term, weight) once the idf is known.
-        let mut unit_rows = Rows::default();
-        // Per entry: (term, share of the entry's phrasings that use it), then (term, weight).
-        let mut entry_rows = Rows::default();
-        let mut sequences = PackedIds::default();
-        let mut entry_units: Vec<u32> = Vec::with_capacity(n + 1);
-        let mut answer_terms = PackedIds::default();
-        let mut answer: Vec<TermId> = Vec::new();
-        let mut seen_in_entry: Vec<TermId> = Vec::new();
-        let mut weighted: Vec<(TermId, f32)> = Vec::new();
-        for (e, entry) in part.entries.iter().enumerate() {
-            let first_unit = units.len();
-            entry_units.push(first_unit as u32);
-            seen_in_entry.clear();
-            let phrasings = std::iter::once((UnitKind::Question, Cow::Borrowed(entry.question.as_str())))
-                .chain(entry.alternates.iter().map(|a| (UnitKind::Alternate, a)))
-                .chain(entry.keywords.iter().map(|k| (UnitKind::Keyword, k)));
-            for (ordinal, (kind, text)) in phrasings.enumerate() {
-                reader.read(&text, &mut reading);
-                unit_terms(&reading, &mut weighted);
-                if weighted.is_empty() {
-                    continue;
-                }
-                weighted.sort_unstable_by_key(|&(t, _)| t);
-                unit_rows.push(weighted.iter().copied());
-                let words = sequence(&reading).count() as u8;
-                units.push(Unit { entry: e as u32, kind, ordinal: ordinal as u16, norm: 0.0, words });
-                sequences.push(sequence(&reading));
-                seen_in_entry.extend(weighted.iter().map(|(t, _)| *t));
-            }
-            seen_in_entry.sort_unstable();
-            let unit_count = (units.len() - first_unit).max(1) as f32;
-            entry_rows.push(seen_in_entry.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as f32 / unit_count)));
-            reader.read(&entry.answer, &mut reading);
-            answer.clear();
-            answer.extend(reading.content().map(|t| t.term));
-            answer.sort_unstable();
-            answer.dedup();
-            answer_terms.push(answer.iter().scan(0, |last, &t| Some(t - std::mem::replace(last, t))));
-        }
-        entry_units.push(units.len() as u32);
-        let words = reader.word_counts().map(|(w, c)| (w.to_string(), c)).collect();
-        let pairs = reader.pair_counts();
-        let mut terms = reader.terms;
+        let gather::Gathered {
+            mut terms,
+            mut units,
+            mut unit_rows,
+            mut entry_rows,
+            mut sequences,
+            mut answer_terms,
+            entry_units,
+            words,
+            pairs,
+        } = gather::gather(part, analyzer, runs);
         // An entry lists each of its terms once, so a term's count in the entry rows is its entry frequency.
         let idf: Vec<f32> = entry_rows.term_counts(terms.len()).into_iter().map(|df| signals::idf(df, n)).collect();
         let norms = unit_rows.weigh(|t, factor| factor * idf[t as usize]);
@@ -436,7 +409,7 @@ fn answers(answer_terms: &PackedIds, entry: usize) -> impl Iterator<Item = TermI
 /// Lists of term ids in one byte buffer (`bytes[starts[i]..starts[i + 1]]`), packed: common words have small
 /// ids, so most take one or two bytes instead of four, and the word sequences of millions of phrasings are the
 /// index's largest table.
-#[derive(Default)]
+#[derive(Default, PartialEq)]
 struct PackedIds {
     bytes: Vec<u8>,
     starts: Vec<u32>,
@@ -452,6 +425,16 @@ impl PackedIds {
             packed::push(&mut self.bytes, id);
         }
         self.starts.push(u32::try_from(self.bytes.len()).expect("packed ids stay below 4 GB"));
+    }
+
+    /// Adds `other`'s lists after these.
+    fn append(&mut self, other: PackedIds) {
+        let offset = self.bytes.len() as u32;
+        self.bytes.extend(other.bytes);
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.starts.extend(other.starts.iter().skip(1).map(|s| s + offset));
     }
 
     fn list(&self, i: usize) -> impl Iterator<Item = TermId> + '_ {
@@ -487,12 +470,26 @@ impl Rows {
         self.starts.push(self.items.len() as u32);
     }
 
+    /// Adds `other`'s rows after these.
+    fn append(&mut self, other: Rows) {
+        let offset = self.items.len() as u32;
+        self.items.extend(other.items);
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        self.starts.extend(other.starts.iter().skip(1).map(|s| s + offset));
+    }
+
     fn slots(&self) -> usize {
         self.starts.len().saturating_sub(1)
     }
 
     fn row(&self, slot: usize) -> &[(TermId, f32)] {
         &self.items[self.starts[slot] as usize..self.starts[slot + 1] as usize]
+    }
+
+    fn row_mut(&mut self, slot: usize) -> &mut [(TermId, f32)] {
+        &mut self.items[self.starts[slot] as usize..self.starts[slot + 1] as usize]
     }
 
     /// How many slots use each term.
@@ -521,6 +518,7 @@ impl Rows {
 
 /// Every term's posting list in one buffer (`items[starts[t]..starts[t + 1]]`): a list per term would cost an
 /// allocation each, and growing millions of postings one push at a time leaves the heap fragmented.
+#[derive(PartialEq)]
 struct Postings {
     items: Vec<(u32, f32)>,
     starts: Vec<u32>,
@@ -606,6 +604,25 @@ mod tests {
             let sequence = Sequence::new(&query);
             let codes: Vec<u8> = phrasing.iter().map(|&t| sequence.code(t)).collect();
             prop_assert_eq!(sequence.comparator.distance(codes.iter().copied()), strsim::generic_levenshtein(&query, &phrasing));
+        }
+    }
+
+    /// Reading the entries in runs side by side must number the terms, and so build the index, exactly as one
+    /// reader going through them in order does: the shipped FAQ read in 2, 3 and 7 runs, in runs of two entries
+    /// and of one. (The speller's word list is a bag: its order does not count.)
+    #[test]
+    fn the_index_is_the_same_however_many_runs_read_it() {
+        let loaded = crate::corpus::load(std::path::Path::new("faq")).expect("the shipped FAQ loads");
+        let part = &loaded.corpus.parts[0];
+        let analyzer = Analyzer::new(part.lang, &part.lexicon);
+        let build = |runs| {
+            let mut index = Index::build_in(part, &analyzer, runs);
+            index.words.sort();
+            index
+        };
+        let one = build(1);
+        for runs in [2, 3, 7, part.entries.len() / 2, part.entries.len()] {
+            assert!(build(runs) == one, "read in {runs} runs, the index differs from one reader's");
         }
     }
 

@@ -3,6 +3,7 @@
 //! hash look-up per word instead of stemming, set look-ups and string copies.
 
 use super::{Analyzer, MAX_TOKENS, TermKind, fold, tokenize::for_each_word};
+use crate::corpus::Phrasings;
 use rustc_hash::FxHashMap as HashMap;
 
 pub type TermId = u32;
@@ -55,6 +56,8 @@ pub struct BulkReader<'a> {
     concepts: Vec<(TermId, Vec<TermId>)>,
     folded: String,
     stems: Vec<WordInfo>,
+    /// Per term: a hash of its text, the same in every reader whatever ids they give it.
+    term_keys: Vec<u64>,
 }
 
 fn intern(terms: &mut HashMap<String, TermId>, term: &str) -> TermId {
@@ -64,6 +67,11 @@ fn intern(terms: &mut HashMap<String, TermId>, term: &str) -> TermId {
     let id = terms.len() as TermId;
     terms.insert(term.to_string(), id);
     id
+}
+
+fn term_key(term: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(term)
 }
 
 impl<'a> BulkReader<'a> {
@@ -86,8 +94,13 @@ impl<'a> BulkReader<'a> {
         for list in lexicon.values_mut() {
             list.sort_by_key(|(stems, _)| std::cmp::Reverse(stems.len()));
         }
+        let mut term_keys = vec![0; terms.len()];
+        for (term, &id) in &terms {
+            term_keys[id as usize] = term_key(term);
+        }
         BulkReader {
             analyzer,
+            term_keys,
             terms,
             words: HashMap::default(),
             info: Vec::new(),
@@ -105,7 +118,11 @@ impl<'a> BulkReader<'a> {
             return id;
         }
         let lang = self.analyzer.lang;
-        let stem = intern(&mut self.terms, &self.analyzer.stem(word));
+        let stem_text = self.analyzer.stem(word);
+        let stem = intern(&mut self.terms, &stem_text);
+        if stem as usize == self.term_keys.len() {
+            self.term_keys.push(term_key(&stem_text));
+        }
         let stop = lang.is_stop_word(word);
         let info = WordInfo {
             stem,
@@ -120,20 +137,88 @@ impl<'a> BulkReader<'a> {
         id
     }
 
-    /// Reads `text` into `out` (cleared first).
-    pub fn read(&mut self, text: &str, out: &mut Reading) {
-        out.tokens.clear();
-        out.words.clear();
+    /// Adds the words of `text` to `words`, up to `limit` words in all; false when some were left out.
+    fn push_words(&mut self, text: &str, limit: usize, words: &mut Vec<u32>) -> bool {
         let mut folded = std::mem::take(&mut self.folded);
         fold::fold_into(text, &mut folded);
-        let lang = self.analyzer.lang;
-        for_each_word(&folded, lang, |w| {
-            if out.words.len() < MAX_TOKENS {
+        let mut whole = true;
+        for_each_word(&folded, self.analyzer.lang, |w| {
+            if words.len() < limit {
                 let id = self.word(w);
-                out.words.push(id);
+                words.push(id);
+            } else {
+                whole = false;
             }
         });
         self.folded = folded;
+        whole
+    }
+
+    /// Reads `text` into `out` (cleared first).
+    pub fn read(&mut self, text: &str, out: &mut Reading) {
+        out.words.clear();
+        self.push_words(text, MAX_TOKENS, &mut out.words);
+        self.analyse(out);
+    }
+
+    /// Reads each text of `phrasings` as `read` would, handing `f` each reading in turn.
+    pub fn read_phrasings(&mut self, phrasings: &Phrasings, out: &mut Reading, mut f: impl FnMut(&Reading)) {
+        self.each_text(phrasings, MAX_TOKENS, out, |reader, out| {
+            reader.analyse(out);
+            f(out);
+        });
+    }
+
+    /// The words of each text of `phrasings`, at most `limit` each, in `out.words`, handed to `f` in turn. The
+    /// texts of an entry share most of their pieces (what lies between spaces, which no word spans), so a piece
+    /// is folded, split and looked up once, the first time it is read whole; a text with a piece that is not
+    /// plain ASCII is read whole, as Unicode folding is only known to keep to the pieces for ASCII.
+    fn each_text(
+        &mut self,
+        phrasings: &Phrasings,
+        limit: usize,
+        out: &mut Reading,
+        mut f: impl FnMut(&mut Self, &mut Reading),
+    ) {
+        let pieces: Vec<&str> = phrasings.pieces().collect();
+        // Per piece: its words in `piece_words`, once read whole.
+        let mut read: Vec<Option<std::ops::Range<usize>>> = vec![None; pieces.len()];
+        let mut piece_words: Vec<u32> = Vec::new();
+        let mut text = String::new();
+        phrasings.each_text(|numbers| {
+            out.tokens.clear();
+            out.words.clear();
+            if numbers.iter().any(|&p| !pieces[p].is_ascii()) {
+                text.clear();
+                for (k, &p) in numbers.iter().enumerate() {
+                    text.push_str(if k == 0 { "" } else { " " });
+                    text.push_str(pieces[p]);
+                }
+                self.push_words(&text, limit, &mut out.words);
+            } else {
+                for &p in numbers {
+                    match &read[p] {
+                        Some(range) => {
+                            let room = limit - out.words.len();
+                            out.words.extend(piece_words[range.clone()].iter().take(room));
+                        }
+                        None => {
+                            let start = out.words.len();
+                            if self.push_words(pieces[p], limit, &mut out.words) {
+                                read[p] = Some(piece_words.len()..piece_words.len() + out.words.len() - start);
+                                piece_words.extend_from_slice(&out.words[start..]);
+                            }
+                        }
+                    }
+                }
+            }
+            f(self, out);
+        });
+    }
+
+    /// The tokens of the words in `out.words`, counting the words and their pairs as read.
+    fn analyse(&mut self, out: &mut Reading) {
+        out.tokens.clear();
         self.stems.clear();
         self.stems.extend(out.words.iter().map(|&w| self.info[w as usize]));
         for &w in &out.words {
@@ -166,16 +251,28 @@ impl<'a> BulkReader<'a> {
         }
     }
 
+    /// A hash of the term's text: unlike its id, the same in every reader.
+    pub fn term_key(&self, term: TermId) -> u64 {
+        self.term_keys[term as usize]
+    }
+
     /// The stems of `text`, in order: two phrasings with the same stems read the same.
     pub fn stems(&mut self, text: &str, out: &mut Vec<TermId>) {
         out.clear();
-        let mut folded = std::mem::take(&mut self.folded);
-        fold::fold_into(text, &mut folded);
-        for_each_word(&folded, self.analyzer.lang, |w| {
-            let id = self.word(w);
-            out.push(self.info[id as usize].stem);
+        self.push_words(text, usize::MAX, out);
+        for word in out.iter_mut() {
+            *word = self.info[*word as usize].stem;
+        }
+    }
+
+    /// `stems` of each text of `phrasings`, handed to `f` in turn.
+    pub fn phrasing_stems(&mut self, phrasings: &Phrasings, mut f: impl FnMut(&Self, &[TermId])) {
+        let mut stems = Vec::new();
+        self.each_text(phrasings, usize::MAX, &mut Reading::default(), |reader, words| {
+            stems.clear();
+            stems.extend(words.words.iter().map(|&w| reader.info[w as usize].stem));
+            f(reader, &stems);
         });
-        self.folded = folded;
     }
 
     /// Every pair of neighbouring words read, under its `Analyzer::word_pairs` key, with how often.
@@ -212,21 +309,63 @@ mod tests {
             let analyzer = Analyzer::new(part.lang, &part.lexicon);
             let mut reader = BulkReader::new(&analyzer);
             let mut reading = Reading::default();
-            let texts = part.entries.iter().flat_map(|e| {
-                (0..1 + e.alternates.len() + e.keywords.len())
-                    .map(move |k| e.phrasing(k).unwrap_or_default().into_owned())
-                    .chain(std::iter::once(e.answer.clone()))
-            });
-            for text in texts {
-                reader.read(&text, &mut reading);
-                let names: HashMap<TermId, &str> = reader.terms.iter().map(|(t, &id)| (id, t.as_str())).collect();
+            // Alternates and keywords are read as the index reads them, piece by piece.
+            let mut texts = Vec::new();
+            for e in &part.entries {
+                reader.read(&e.question, &mut reading);
+                texts.push((e.question.clone(), reading.tokens.clone()));
+                for phrasings in [&e.alternates, &e.keywords] {
+                    let mut read = Vec::new();
+                    reader.read_phrasings(phrasings, &mut reading, |r| read.push(r.tokens.clone()));
+                    texts.extend(phrasings.iter().map(|t| t.into_owned()).zip(read));
+                }
+                reader.read(&e.answer, &mut reading);
+                texts.push((e.answer.clone(), reading.tokens.clone()));
+            }
+            let names: HashMap<TermId, &str> = reader.terms.iter().map(|(t, &id)| (id, t.as_str())).collect();
+            for (text, tokens) in texts {
                 let read: Vec<(&str, TermKind, bool)> =
-                    reading.tokens.iter().map(|t| (names[&t.term], t.kind, t.stop)).collect();
+                    tokens.iter().map(|t| (names[&t.term], t.kind, t.stop)).collect();
                 let analysis = analyzer.analyze(&text);
                 let analyzed: Vec<(&str, TermKind, bool)> =
                     analysis.tokens.iter().map(|t| (t.term.as_str(), t.kind, t.stop)).collect();
                 assert_eq!(read, analyzed, "{text}");
             }
         }
+    }
+
+    /// Reading texts piece by piece reads, numbers and counts exactly what reading each text whole does: with
+    /// repeated and empty pieces, a text over `MAX_TOKENS` words (whose last pieces are then read again in
+    /// another text), and pieces that are not plain ASCII.
+    #[test]
+    fn phrasings_read_piece_by_piece_as_whole_texts() {
+        let long = (0..MAX_TOKENS + 5).map(|k| format!("w{k}")).collect::<Vec<_>>().join(" ");
+        let tail = format!("w{} w{} again", MAX_TOKENS + 1, MAX_TOKENS - 1);
+        let texts = ["what is io", "  what  is", &long, &tail, "Thérapie what is", "can't ＫEYTRUDA", "", "io io"];
+        let phrasings: crate::corpus::Phrasings = texts.iter().collect();
+        let analyzer = Analyzer::plain(crate::text::Language::En);
+        let (mut whole, mut pieces) = (BulkReader::new(&analyzer), BulkReader::new(&analyzer));
+        let mut reading = Reading::default();
+        let mut expected = Vec::new();
+        for text in texts {
+            whole.read(text, &mut reading);
+            expected.push((reading.tokens.clone(), reading.words.clone()));
+        }
+        let mut read = Vec::new();
+        pieces.read_phrasings(&phrasings, &mut reading, |r| read.push((r.tokens.clone(), r.words.clone())));
+        assert_eq!(read, expected);
+        assert_eq!(pieces.terms, whole.terms);
+        let counts = |r: &BulkReader| r.word_counts().map(|(w, n)| (w.to_string(), n)).collect::<HashMap<_, _>>();
+        assert_eq!(counts(&pieces), counts(&whole));
+        assert_eq!(pieces.pairs, whole.pairs);
+        let mut stems = Vec::new();
+        let mut expected = Vec::new();
+        for text in texts {
+            whole.stems(text, &mut stems);
+            expected.push(stems.clone());
+        }
+        let mut read = Vec::new();
+        pieces.phrasing_stems(&phrasings, |_, s| read.push(s.to_vec()));
+        assert_eq!(read, expected, "stems have no word limit");
     }
 }
