@@ -6,7 +6,6 @@ use super::toml_read::{Reader, Value, get};
 use super::{Concept, Corpus, Entry, Group, LanguageCorpus, Origin, Scope, Sign, Source, Warnings};
 use crate::text::{Analyzer, BulkReader, Language, TermId};
 use rustc_hash::FxHashMap as HashMap;
-use std::borrow::Cow;
 use std::fs;
 use std::hash::BuildHasher;
 use std::ops::Range;
@@ -394,11 +393,12 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
     let analyzer = Analyzer::plain(part.lang);
     // Reading every question and alternate is most of the check's work: runs of entries are read on every core,
     // each phrasing kept as a hash of its stems' texts (none when it has no words), as the runs' readers number
-    // the stems each their own way.
-    let keys = crate::parallel::map(crate::parallel::runs(part.entries.len(), crate::parallel::threads()), |run| {
+    // the stems each their own way. Each entry's reply is measured there too.
+    let runs = crate::parallel::map(crate::parallel::runs(part.entries.len(), crate::parallel::threads()), |run| {
         let mut reader = BulkReader::new(&analyzer);
         let (mut stems, mut stem_keys) = (Vec::new(), Vec::new());
         let mut keys: Vec<Option<u64>> = Vec::new();
+        let lengths: Vec<usize> = part.entries[run.clone()].iter().map(crate::reply::answer_length).collect();
         for entry in &part.entries[run] {
             let mut add = |reader: &BulkReader, stems: &[TermId]| {
                 stem_keys.clear();
@@ -409,10 +409,11 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
             add(&reader, &stems);
             reader.phrasing_stems(&entry.alternates, add);
         }
-        keys
+        (keys, lengths)
     });
-    let count = keys.iter().map(Vec::len).sum();
-    let mut keys = keys.iter().flatten();
+    let count = runs.iter().map(|(keys, _)| keys.len()).sum();
+    let mut keys = runs.iter().flat_map(|(keys, _)| keys);
+    let mut lengths = runs.iter().flat_map(|(_, lengths)| lengths);
     let mut reader = BulkReader::new(&analyzer);
     let mut ids: HashMap<&str, &Entry> = HashMap::default();
     // Phrasings by the hash of their stems, as (entry, phrasing number): two phrasings read the same when their
@@ -437,12 +438,14 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
                 format!("duplicate id: also used at {}:{}", first.origin.file.display(), first.origin.line),
             ));
         }
-        for (k, phrasing) in questions(entry).enumerate() {
+        // The question, then the alternates: a phrasing's text is only written out when its key is taken.
+        for k in 0..1 + entry.alternates.len() {
             let Some(key) = *keys.next().expect("a key per phrasing") else {
                 continue;
             };
             match phrasings.get(&key) {
                 Some(&(other_entry, other)) => {
+                    let phrasing = entry.phrasing(k).unwrap_or_default();
                     reader.stems(&phrasing, &mut stems);
                     reader.stems(&part.entries[other_entry].phrasing(other).unwrap_or_default(), &mut other_stems);
                     if other_stems != stems {
@@ -470,7 +473,7 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
                 }
             }
         }
-        let length = crate::reply::answer_length(entry);
+        let length = *lengths.next().expect("a length per entry");
         if length > crate::reply::TELEGRAM_MESSAGE_LIMIT {
             problems.push(at(
                 &entry.origin,
@@ -503,11 +506,6 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
         }
     }
     check_lexicon(part, &analyzer, problems);
-}
-
-/// An entry's question and alternates: what the duplicate check compares.
-fn questions(entry: &Entry) -> impl Iterator<Item = Cow<'_, str>> {
-    std::iter::once(Cow::Borrowed(entry.question.as_str())).chain(entry.alternates.iter())
 }
 
 fn check_lexicon(part: &LanguageCorpus, analyzer: &Analyzer, problems: &mut Vec<Problem>) {
