@@ -429,12 +429,7 @@ impl PackedIds {
 
     /// Adds `other`'s lists after these.
     fn append(&mut self, other: PackedIds) {
-        let offset = self.bytes.len() as u32;
-        self.bytes.extend(other.bytes);
-        if self.starts.is_empty() {
-            self.starts.push(0);
-        }
-        self.starts.extend(other.starts.iter().skip(1).map(|s| s + offset));
+        append_lists((&mut self.bytes, &mut self.starts), (other.bytes, &other.starts));
     }
 
     fn list(&self, i: usize) -> impl Iterator<Item = TermId> + '_ {
@@ -450,6 +445,17 @@ impl PackedIds {
     fn all(&self) -> impl Iterator<Item = TermId> + '_ {
         packed::unpack(&self.bytes)
     }
+}
+
+/// Appends lists kept as one buffer and their start offsets (`PackedIds`, `Rows`) after others kept so.
+fn append_lists<T>(to: (&mut Vec<T>, &mut Vec<u32>), from: (Vec<T>, &[u32])) {
+    let (items, starts) = to;
+    let offset = items.len() as u32;
+    items.extend(from.0);
+    if starts.is_empty() {
+        starts.push(0);
+    }
+    starts.extend(from.1.iter().skip(1).map(|s| s + offset));
 }
 
 /// Per slot (unit or entry): its terms with their weights, sorted by term, all slots in one buffer
@@ -472,12 +478,7 @@ impl Rows {
 
     /// Adds `other`'s rows after these.
     fn append(&mut self, other: Rows) {
-        let offset = self.items.len() as u32;
-        self.items.extend(other.items);
-        if self.starts.is_empty() {
-            self.starts.push(0);
-        }
-        self.starts.extend(other.starts.iter().skip(1).map(|s| s + offset));
+        append_lists((&mut self.items, &mut self.starts), (other.items, &other.starts));
     }
 
     fn slots(&self) -> usize {
