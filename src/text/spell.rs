@@ -311,21 +311,27 @@ const INDEXED_DISTANCE: usize = 2;
 /// included, into `out` (cleared first, deduplicated).
 fn deletion_hashes(word: &str, distance: usize, out: &mut Vec<u32>) {
     out.clear();
-    let chars: Vec<char> = word.chars().collect();
+    // Each variant is the word's text with one or two characters cut out, copied as up to three slices.
+    let bounds: Vec<(usize, usize)> = word.char_indices().map(|(i, c)| (i, i + c.len_utf8())).collect();
     let mut variant = String::with_capacity(word.len());
-    let mut push = |skip: &[usize], out: &mut Vec<u32>| {
+    let mut push = |cuts: &[(usize, usize)], out: &mut Vec<u32>| {
         variant.clear();
-        variant.extend(chars.iter().enumerate().filter(|(i, _)| !skip.contains(i)).map(|(_, c)| *c));
+        let mut from = 0;
+        for &(start, end) in cuts {
+            variant.push_str(&word[from..start]);
+            from = end;
+        }
+        variant.push_str(&word[from..]);
         out.push(hash(&variant));
     };
     push(&[], out);
-    for i in 0..chars.len() {
+    for (i, &first) in bounds.iter().enumerate() {
         if distance >= 1 {
-            push(&[i], out);
+            push(&[first], out);
         }
         if distance >= 2 {
-            for j in i + 1..chars.len() {
-                push(&[i, j], out);
+            for &second in &bounds[i + 1..] {
+                push(&[first, second], out);
             }
         }
     }
@@ -336,6 +342,32 @@ fn deletion_hashes(word: &str, distance: usize, out: &mut Vec<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Cutting slices out of the text gives the variants that dropping characters one by one gives.
+        #[test]
+        fn deletion_variants_are_the_word_less_up_to_two_characters(word in "\\PC{0,12}", distance in 0usize..3) {
+            let chars: Vec<char> = word.chars().collect();
+            let without = |skip: &[usize]| -> String {
+                chars.iter().enumerate().filter(|(k, _)| !skip.contains(k)).map(|(_, c)| *c).collect()
+            };
+            let mut expected = vec![hash(&word)];
+            for i in 0..chars.len() {
+                if distance >= 1 {
+                    expected.push(hash(&without(&[i])));
+                }
+                if distance >= 2 {
+                    expected.extend((i + 1..chars.len()).map(|j| hash(&without(&[i, j]))));
+                }
+            }
+            expected.sort_unstable();
+            expected.dedup();
+            let mut found = Vec::new();
+            deletion_hashes(&word, distance, &mut found);
+            prop_assert_eq!(found, expected);
+        }
+    }
 
     fn speller(words: &[&str]) -> Speller {
         let mut s = Speller::new(4);
