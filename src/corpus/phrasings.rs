@@ -31,11 +31,8 @@ impl Phrasings {
 
     /// The distinct pieces of the texts (what lies between spaces), in the order they are first used.
     pub fn pieces(&self) -> impl Iterator<Item = &str> {
-        self.words.split(' ').take(self.pieces_count())
-    }
-
-    fn pieces_count(&self) -> usize {
-        self.words.bytes().filter(|&b| b == b' ').count()
+        // Every piece ends with a space: the one after the last ends no piece.
+        self.words.split_terminator(' ')
     }
 
     /// Each text in turn, as the numbers of its pieces in `pieces` order (from 0).
@@ -53,7 +50,7 @@ impl Phrasings {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Cow<'_, str>> + '_ {
-        let words: Vec<&str> = self.words.split(' ').collect();
+        let words: Vec<&str> = self.pieces().collect();
         let mut codes = packed::unpack(&self.codes);
         std::iter::from_fn(move || {
             let first = words[codes.next()? as usize - 1];
