@@ -52,6 +52,9 @@ pub struct Index {
     pub entry_norms: Vec<f32>,
     /// Per unit: its words in order, function words included (as term ids), for the word-order signal.
     sequences: PackedIds,
+    /// Per unit: one bit per word of its sequence (`bloom_bit`), so the word-order signal can rule a phrasing
+    /// out without reading it.
+    signatures: Vec<u64>,
     /// Per entry: its units, `entry_units[e]..entry_units[e + 1]`.
     pub entry_units: Vec<u32>,
     pub entry_count: usize,
@@ -112,6 +115,10 @@ impl Index {
         terms.retain(|_, t| used[*t as usize]);
         terms.shrink_to_fit();
         sequences.bytes.shrink_to_fit();
+        let signatures = parallel::map(parallel::runs(units.len(), runs), |some| {
+            some.map(|u| sequences.list(u).fold(0, |bits, t| bits | bloom_bit(t))).collect::<Vec<u64>>()
+        })
+        .concat();
         answer_terms.bytes.shrink_to_fit();
         units.shrink_to_fit();
         Index {
@@ -123,6 +130,7 @@ impl Index {
             entry_postings,
             entry_norms,
             sequences,
+            signatures,
             entry_units,
             entry_count: n,
             words,
@@ -187,7 +195,7 @@ impl Index {
                 best.resize(self.entry_count, (0.0, 0));
             }
             let result = f(units, entries, best);
-            for &e in &entries.touched {
+            for &e in entries.touched() {
                 best[e as usize] = (0.0, 0);
             }
             units.clear();
@@ -207,7 +215,11 @@ const CHECK_EVERY: usize = 8;
 #[derive(Default)]
 pub struct Dots {
     pub values: Vec<f32>,
-    pub touched: Vec<u32>,
+    /// The touched slots are `touched[..count]`. The list is longer than `values`, so a walk writes every slot
+    /// it reaches at `count` and advances `count` only for a new one: no branch, no capacity check. Pages the
+    /// walks never reach stay unallocated.
+    touched: Vec<u32>,
+    count: usize,
 }
 
 impl Dots {
@@ -226,7 +238,11 @@ impl Dots {
     ) {
         if self.values.len() < size {
             self.values.resize(size, 0.0);
+            // One more than the slots: once every slot is counted, the next write still lands.
+            self.touched.resize(size + 1, 0);
         }
+        let (values, touched) = (&mut self.values[..], &mut self.touched[..]);
+        let mut count = self.count;
         for q in query {
             let Some(t) = q.id else { continue };
             // Beyond this slot norm the term's share of a similarity is negligible.
@@ -237,21 +253,28 @@ impl Dots {
                     break;
                 }
                 for &(slot, w) in stride {
-                    let value = &mut self.values[slot as usize];
-                    if *value == 0.0 {
-                        self.touched.push(slot);
-                    }
+                    let value = &mut values[slot as usize];
+                    // A slot is new while its value is zero (weights are positive); each slot is counted once, so
+                    // `count` stays within the list.
+                    touched[count] = slot;
+                    count += usize::from(*value == 0.0);
                     *value += q.weight * w;
                 }
             }
         }
+        self.count = count;
+    }
+
+    /// The slots the walks reached, in the order first reached.
+    pub fn touched(&self) -> &[u32] {
+        &self.touched[..self.count]
     }
 
     fn clear(&mut self) {
-        for &slot in &self.touched {
+        for &slot in &self.touched[..self.count] {
             self.values[slot as usize] = 0.0;
         }
-        self.touched.clear();
+        self.count = 0;
     }
 }
 
@@ -301,6 +324,11 @@ impl Index {
             if len.min(q) as f32 / longest as f32 <= best {
                 continue;
             }
+            // The words the two can share are at most the question's words whose bits the phrasing's
+            // signature has: a phrasing that bound rules out is not read at all.
+            if query.shared_at_most(self.signatures[u]) as f32 / longest as f32 <= best {
+                continue;
+            }
             codes.clear();
             left.clear();
             left.extend_from_slice(&query.counts);
@@ -344,6 +372,8 @@ pub struct Sequence {
     counts: Vec<u8>,
     /// One bit per word (hashed): which words the question may share with a phrasing.
     bloom: u64,
+    /// Per distinct word (code − 1): its bit.
+    bits: Vec<u64>,
     comparator: rapidfuzz::distance::levenshtein::BatchComparator<u8>,
 }
 
@@ -368,7 +398,19 @@ impl Sequence {
         for &c in &codes {
             counts[c as usize] = counts[c as usize].saturating_add(1);
         }
-        Sequence { len: codes.len(), distinct, counts, bloom, comparator }
+        let bits = distinct.iter().map(|&t| bloom_bit(t)).collect();
+        Sequence { len: codes.len(), distinct, counts, bloom, bits, comparator }
+    }
+
+    /// At most how many words the question shares with a phrasing whose signature is `signature`: the
+    /// question's words whose bits it has (a bit may stand for another word too, so this can only overcount).
+    fn shared_at_most(&self, signature: u64) -> usize {
+        self.bits
+            .iter()
+            .zip(&self.counts[1..])
+            .filter(|(bit, _)| *bit & signature != 0)
+            .map(|(_, &n)| usize::from(n))
+            .sum()
     }
 
     fn code(&self, term: TermId) -> u8 {
@@ -605,6 +647,21 @@ mod tests {
             let sequence = Sequence::new(&query);
             let codes: Vec<u8> = phrasing.iter().map(|&t| sequence.code(t)).collect();
             prop_assert_eq!(sequence.comparator.distance(codes.iter().copied()), strsim::generic_levenshtein(&query, &phrasing));
+        }
+    }
+
+    proptest! {
+        /// A signature never rules out a phrasing that shares more words than it allows.
+        #[test]
+        fn signatures_never_undercount_shared_words(
+            query in proptest::collection::vec(0u32..400, 0..12),
+            phrasing in proptest::collection::vec(0u32..400, 0..12),
+        ) {
+            let sequence = Sequence::new(&query);
+            let signature = phrasing.iter().fold(0, |bits, &t| bits | bloom_bit(t));
+            let mut left = query.clone();
+            let shared = phrasing.iter().filter(|t| left.iter().position(|q| q == *t).map(|k| left.swap_remove(k)).is_some()).count();
+            prop_assert!(sequence.shared_at_most(signature) >= shared);
         }
     }
 

@@ -189,7 +189,7 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     };
     let mix = signals::PHRASING_MIX;
     let mut best: Vec<Candidate> = index.accumulate(query, |units, entries, best_unit| {
-        for &u in &units.touched {
+        for &u in units.touched() {
             let unit = &index.units[u as usize];
             let mut sim = signals::similarity(units.values[u as usize], query_norm, unit.norm);
             if unit.kind == UnitKind::Keyword {
@@ -206,13 +206,21 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
         // are ruled out by one comparison with the last leader), and describe just those.
         let ahead = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).is_lt();
         let mut ranked: Vec<(f32, u32)> = Vec::with_capacity(signals::ANSWER_RERANK + 1);
-        for &e in &entries.touched {
+        // The last leader's score once the leaders are full: an entry below it cannot enter (scores are never
+        // NaN, so the plain comparison agrees with `ahead`).
+        let mut floor = f32::NEG_INFINITY;
+        for &e in entries.touched() {
             let scored = (mix * best_unit[e as usize].0 + (1.0 - mix) * profile(e), e);
-            if ranked.len() == signals::ANSWER_RERANK && !ranked.last().is_some_and(|last| ahead(&scored, last)) {
+            if scored.0 < floor
+                || ranked.len() == signals::ANSWER_RERANK && !ranked.last().is_some_and(|last| ahead(&scored, last))
+            {
                 continue;
             }
             ranked.insert(ranked.partition_point(|r| ahead(r, &scored)), scored);
             ranked.truncate(signals::ANSWER_RERANK);
+            if ranked.len() == signals::ANSWER_RERANK {
+                floor = ranked[signals::ANSWER_RERANK - 1].0;
+            }
         }
         ranked
             .iter()
