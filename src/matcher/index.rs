@@ -254,10 +254,10 @@ impl Dots {
                 }
                 for &(slot, w) in stride {
                     let value = &mut values[slot as usize];
-                    // A slot is new while its value is zero (weights are positive); each slot is counted once, so
-                    // `count` stays within the list.
+                    // A slot is new while its value is zero, and only +0.0: weights are positive. (An integer test
+                    // is cheaper than a float one.) Each slot is counted once, so `count` stays within the list.
                     touched[count] = slot;
-                    count += usize::from(*value == 0.0);
+                    count += usize::from(value.to_bits() == 0);
                     *value += q.weight * w;
                 }
             }

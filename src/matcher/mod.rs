@@ -188,13 +188,14 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
         signals::UNSTATED_SCOPE_FACTOR
     };
     let mix = signals::PHRASING_MIX;
+    let mut kind_weight = [1.0f32; 3];
+    kind_weight[UnitKind::Keyword as usize] = signals::KEYWORD_WEIGHT;
     let mut best: Vec<Candidate> = index.accumulate(query, |units, entries, best_unit| {
         for &u in units.touched() {
             let unit = &index.units[u as usize];
-            let mut sim = signals::similarity(units.values[u as usize], query_norm, unit.norm);
-            if unit.kind == UnitKind::Keyword {
-                sim *= signals::KEYWORD_WEIGHT;
-            }
+            // By table, not by branch: which kind comes next is anyone's guess (times one is exact).
+            let sim =
+                signals::similarity(units.values[u as usize], query_norm, unit.norm) * kind_weight[unit.kind as usize];
             let slot = &mut best_unit[unit.entry as usize];
             if sim > slot.0 {
                 *slot = (sim, u);

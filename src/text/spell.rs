@@ -28,9 +28,9 @@ pub struct Speller {
     /// scan instead of a binary search over millions of variants.
     buckets: Vec<u32>,
     list: Vec<String>,
-    /// Indices of the words long enough for three edits, which the delete index leaves out (it would grow
-    /// tenfold); so few words are that long that they are simply all compared.
-    long: Vec<(u32, [u8; 32])>,
+    /// The words long enough for three edits, which the delete index leaves out (it would grow tenfold): few
+    /// enough to be all looked at, with cheap bounds first.
+    long: Vec<LongWord>,
     /// Neighbouring words the corpus uses (hashed pair of stems → how often), to read a slip in its context;
     /// `finish` packs them into `packed_pairs`.
     pairs: HashMap<u64, u32>,
@@ -113,7 +113,8 @@ impl Speller {
         for (i, word) in self.list.iter().enumerate() {
             let len = word.chars().count();
             if len >= LONG_WORD {
-                self.long.push((i as u32, letter_counts(word)));
+                let letters = letter_counts(word);
+                self.long.push(LongWord { id: i as u32, len, present: present(&letters), letters });
             }
             // Short words are indexed one edit deep for `nearby(.., true)`; `correction` never offers them.
             deletion_hashes(word, max_distance(len, self.min_len).clamp(1, INDEXED_DISTANCE), &mut hashes);
@@ -213,11 +214,17 @@ impl Speller {
         // Three edits only when nothing nearer was found.
         if limit > INDEXED_DISTANCE && found.is_empty() {
             let letters = letter_counts(word);
-            for (id, other) in &self.long {
+            let mine = present(&letters);
+            for other in &self.long {
                 // Each edit changes the letter counts by two at most: a cheap bound before the real distance.
-                let apart: usize = letters.iter().zip(other).map(|(a, b)| a.abs_diff(*b) as usize).sum();
-                if apart <= 2 * limit && self.list[*id as usize].chars().count().abs_diff(len) <= limit {
-                    consider(*id, &mut found);
+                // A letter bucket one word has and the other lacks is one count apart at least, so the
+                // presence bits bound it more cheaply still.
+                if other.len.abs_diff(len) > limit || (mine ^ other.present).count_ones() as usize > 2 * limit {
+                    continue;
+                }
+                let apart: usize = letters.iter().zip(&other.letters).map(|(a, b)| a.abs_diff(*b) as usize).sum();
+                if apart <= 2 * limit {
+                    consider(other.id, &mut found);
                 }
             }
         }
@@ -255,6 +262,20 @@ fn skeleton(word: &str) -> String {
         }
     }
     out
+}
+
+/// A word long enough for three edits, with what bounds its distance from another cheaply.
+struct LongWord {
+    id: u32,
+    /// In characters.
+    len: usize,
+    letters: [u8; 32],
+    /// Which of `letters` are not zero, one bit each.
+    present: u32,
+}
+
+fn present(letters: &[u8; 32]) -> u32 {
+    letters.iter().enumerate().fold(0, |bits, (k, &n)| bits | (u32::from(n > 0) << k))
 }
 
 /// How often each letter occurs (letters folded into 32 buckets, which only loosens the bound it serves).
