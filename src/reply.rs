@@ -69,7 +69,7 @@ pub struct AnswerView {
     pub question: String,
     pub blocks: Vec<Block>,
     pub sources_heading: &'static str,
-    pub sources: Vec<Source>,
+    pub sources: Vec<std::sync::Arc<Source>>,
     pub related_heading: &'static str,
     pub related: Vec<Choice>,
 }

@@ -21,6 +21,10 @@ fn ask_explain_shows_corrections_and_candidates() {
     assert!(stdout.contains("efects → effects"), "{stdout}");
     assert!(stdout.contains("candidates:"), "{stdout}");
     assert!(stdout.contains("@pembrolizumab") || stdout.contains("@keytruda"), "{stdout}");
+    // The explanation keeps the phrasings' texts (the service's engine lets them go): each candidate quotes its
+    // best phrasing.
+    let quoted: Vec<&str> = stdout.lines().filter(|l| l.contains(" phrasing ")).collect();
+    assert!(!quoted.is_empty() && quoted.iter().all(|l| !l.contains("\"\"") && l.contains('"')), "{stdout}");
 }
 
 #[test]

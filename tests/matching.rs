@@ -4,7 +4,7 @@
 mod common;
 
 use common::engine;
-use immunofaq::matcher::Outcome;
+use immunofaq::matcher::{Engine, Outcome};
 
 fn answered_id(q: &str) -> Option<String> {
     let m = engine().ask(q);
@@ -74,4 +74,31 @@ fn asking_about_side_effects_in_general_is_not_urgent() {
 fn urgency_does_not_depend_on_a_match() {
     let m = engine().ask("severe chest pain and fainted");
     assert!(m.is_urgent());
+}
+
+/// The service's engine lets the phrasings' texts go once indexed but keeps their count; the explaining engine
+/// keeps them; and a source cited by several entries is held once.
+#[test]
+fn the_served_corpus_keeps_counts_not_phrasing_texts_and_shares_sources() {
+    let load = || immunofaq::corpus::load(&common::faq_dir()).expect("the shipped FAQ loads").corpus;
+    let full = load();
+    let served = Engine::new(load());
+    let explaining = Engine::with_phrasing_texts(load());
+    let (full, served, explaining) = (&full.parts[0], &served.corpus().parts[0], &explaining.corpus().parts[0]);
+    assert_eq!(served.entries.len(), full.entries.len());
+    for ((f, s), x) in full.entries.iter().zip(&served.entries).zip(&explaining.entries) {
+        assert_eq!((s.alternates.len(), s.keywords.len()), (f.alternates.len(), f.keywords.len()), "{}", f.id);
+        assert!(!f.alternates.is_empty() && s.alternates.get(0).is_none(), "{}", f.id);
+        assert_eq!(x.alternates, f.alternates, "{}", f.id);
+        assert_eq!(s.phrasing(0), f.phrasing(0), "{}: the question itself stays", f.id);
+    }
+    let cited: Vec<&std::sync::Arc<immunofaq::corpus::Source>> = full.entries.iter().flat_map(|e| &e.sources).collect();
+    let mut distinct: Vec<&immunofaq::corpus::Source> = cited.iter().map(|s| &***s).collect();
+    distinct.sort_by(|a, b| (&a.url, &a.title).cmp(&(&b.url, &b.title)));
+    distinct.dedup();
+    let mut held: Vec<*const immunofaq::corpus::Source> = cited.iter().map(|s| std::sync::Arc::as_ptr(s)).collect();
+    held.sort();
+    held.dedup();
+    assert!(distinct.len() < cited.len(), "the shipped FAQ cites some pages more than once");
+    assert_eq!(held.len(), distinct.len(), "each distinct source is held once");
 }

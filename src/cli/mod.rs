@@ -6,6 +6,7 @@ pub mod eval;
 mod protocol;
 pub mod serve;
 
+use crate::matcher::Engine;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,7 +68,11 @@ pub fn run(cli: Cli) -> ExitCode {
     let contact = cli.urgent_contact.as_deref();
     let result = match &cli.command {
         Command::Check { dir } => return check::run(dir.as_ref().unwrap_or(&faq)),
-        Command::Ask { question, explain } => load_engine(&faq).map(|e| ask::ask(&e, question, *explain, contact)),
+        Command::Ask { question, explain } => {
+            // Only the explanation shows which phrasing matched, so only it keeps their texts.
+            let build = if *explain { Engine::with_phrasing_texts } else { Engine::new };
+            load_engine_with(&faq, build).map(|e| ask::ask(&e, question, *explain, contact))
+        }
         Command::Chat => load_engine(&faq).and_then(|e| ask::chat(&e, contact)),
         Command::Match => load_engine(&faq).and_then(|e| protocol::run(&e)),
         Command::Eval(args) => load_engine(&faq).and_then(|e| eval::run(&e, args)),
@@ -97,9 +102,13 @@ fn report(faq: &std::path::Path, db: &std::path::Path, stats: bool) -> Result<()
 }
 
 /// Loads and validates the corpus; on problems, the error lists them all.
-pub fn load_engine(dir: &std::path::Path) -> Result<crate::matcher::Engine, String> {
+pub fn load_engine(dir: &std::path::Path) -> Result<Engine, String> {
+    load_engine_with(dir, Engine::new)
+}
+
+fn load_engine_with(dir: &std::path::Path, build: fn(crate::corpus::Corpus) -> Engine) -> Result<Engine, String> {
     match crate::corpus::load(dir) {
-        Ok(loaded) => Ok(crate::matcher::Engine::new(loaded.corpus)),
+        Ok(loaded) => Ok(build(loaded.corpus)),
         Err(problems) => {
             let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
             Err(format!(

@@ -5,11 +5,12 @@ use super::problem::{Problem, Severity};
 use super::toml_read::{Reader, Value, get};
 use super::{Concept, Corpus, Entry, Group, LanguageCorpus, Origin, Scope, Sign, Source, Warnings};
 use crate::text::{Analyzer, BulkReader, Language, TermId};
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fs;
 use std::hash::BuildHasher;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use toml::de::{DeTable, DeValue};
 
 pub const LEXICON_FILE: &str = "lexicon.toml";
@@ -127,8 +128,17 @@ fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> Lan
     });
     let mut part = empty();
     let mut have_warnings = false;
-    for (file_part, file_problems, warnings) in read.into_iter().flatten() {
+    let mut sources: HashSet<Arc<Source>> = HashSet::default();
+    for (mut file_part, file_problems, warnings) in read.into_iter().flatten() {
         problems.extend(file_problems);
+        for source in file_part.entries.iter_mut().flat_map(|e| &mut e.sources) {
+            match sources.get(&**source) {
+                Some(shared) => *source = shared.clone(),
+                None => {
+                    sources.insert(source.clone());
+                }
+            }
+        }
         let offset = part.entries.len();
         part.entries.extend(file_part.entries);
         part.groups.extend(file_part.groups.into_iter().map(|mut g| {
@@ -165,7 +175,8 @@ fn read_file(file: &Path, part: &mut LanguageCorpus, problems: &mut Vec<Problem>
         }
     };
     let (doc, errors) = DeTable::parse_recoverable(&text);
-    let mut reader = Reader { file, text: &text, problems, line_cache: std::cell::Cell::new((0, 1)) };
+    let mut reader =
+        Reader { file, origin_file: file.into(), text: &text, problems, line_cache: std::cell::Cell::new((0, 1)) };
     if !errors.is_empty() {
         for e in errors {
             let span = e.span().unwrap_or(0..0);
@@ -270,11 +281,11 @@ fn read_entry(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Entry> {
         sources,
         related: related.into_iter().map(|(s, _)| s.to_string()).collect(),
         reviewed,
-        origin: Origin { file: reader.file.to_path_buf(), line: reader.line(&span) },
+        origin: Origin { file: reader.origin_file.clone(), line: reader.line(&span) },
     })
 }
 
-fn read_sources(reader: &mut Reader<'_>, value: &Value<'_>, item: Option<&str>) -> Vec<Source> {
+fn read_sources(reader: &mut Reader<'_>, value: &Value<'_>, item: Option<&str>) -> Vec<Arc<Source>> {
     let Some(array) = reader.array(value, "sources", item) else {
         return Vec::new();
     };
@@ -296,7 +307,7 @@ fn read_sources(reader: &mut Reader<'_>, value: &Value<'_>, item: Option<&str>) 
             reader.error(v.span(), item, format!("source url `{url}` must start with https:// or http://"));
         }
         if let (Some(title), Some(url)) = (title, url) {
-            sources.push(Source { title, url });
+            sources.push(Arc::new(Source { title, url }));
         }
     }
     sources
@@ -345,7 +356,7 @@ fn read_lexicon(reader: &mut Reader<'_>, table: &DeTable<'_>, lexicon: &mut Vec<
             terms: terms.into_iter().map(|(s, _)| s.to_string()).collect(),
             broader: broader.into_iter().map(|(s, _)| s.to_string()).collect(),
             scope,
-            origin: Origin { file: reader.file.to_path_buf(), line: reader.line(&value.span()) },
+            origin: Origin { file: reader.origin_file.clone(), line: reader.line(&value.span()) },
         });
     }
 }
@@ -423,7 +434,7 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
     let (mut stems, mut other_stems) = (Vec::new(), Vec::new());
     let at = |origin: &Origin, item: &str, severity: Severity, message: String| Problem {
         severity,
-        file: origin.file.clone(),
+        file: origin.file.to_path_buf(),
         line: origin.line,
         column: 1,
         item: Some(item.to_string()),
@@ -511,7 +522,7 @@ fn cross_check(part: &LanguageCorpus, problems: &mut Vec<Problem>) {
 fn check_lexicon(part: &LanguageCorpus, analyzer: &Analyzer, problems: &mut Vec<Problem>) {
     let problem = |concept: &Concept, severity, message| Problem {
         severity,
-        file: concept.origin.file.clone(),
+        file: concept.origin.file.to_path_buf(),
         line: concept.origin.line,
         column: 1,
         item: Some(concept.id.clone()),

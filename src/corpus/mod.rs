@@ -18,7 +18,8 @@ pub const MAX_PHRASINGS: usize = 1_000;
 
 use crate::text::Language;
 use std::borrow::Cow;
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 /// Everything under `faq/`: one part per language.
 #[derive(Debug, Clone)]
@@ -85,7 +86,8 @@ pub struct Entry {
     pub alternates: Phrasings,
     pub keywords: Phrasings,
     pub answer: String,
-    pub sources: Vec<Source>,
+    /// Shared: a large FAQ cites the same pages over and over, so each distinct source is held once.
+    pub sources: Vec<Arc<Source>>,
     pub related: Vec<String>,
     pub reviewed: String,
     pub origin: Origin,
@@ -102,16 +104,17 @@ impl Entry {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Source {
     pub title: String,
     pub url: String,
 }
 
 /// Where a thing was written, for error messages.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Origin {
-    pub file: PathBuf,
+    /// Shared by everything read from the file.
+    pub file: Arc<Path>,
     pub line: usize,
 }
 

@@ -25,6 +25,13 @@ impl Phrasings {
         self.len == 0
     }
 
+    /// Lets the texts go, keeping their count: once indexed, only `--explain` reads them back, and at 100,000
+    /// entries they are about 110 MB.
+    pub fn forget_texts(&mut self) {
+        self.words = Box::default();
+        self.codes = Box::default();
+    }
+
     pub fn get(&self, i: usize) -> Option<Cow<'_, str>> {
         self.iter().nth(i)
     }

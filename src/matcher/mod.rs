@@ -90,7 +90,19 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// The engine a service holds: the alternates' and keywords' texts are let go once indexed (their count
+    /// stays), since only `--explain` shows them.
     pub fn new(corpus: Corpus) -> Engine {
+        let mut engine = Engine::with_phrasing_texts(corpus);
+        for entry in engine.corpus.parts.iter_mut().flat_map(|p| &mut p.entries) {
+            entry.alternates.forget_texts();
+            entry.keywords.forget_texts();
+        }
+        engine
+    }
+
+    /// The engine with every phrasing's text kept, for `ask --explain`.
+    pub fn with_phrasing_texts(corpus: Corpus) -> Engine {
         let langs = corpus.parts.iter().map(build_language).collect();
         Engine { corpus, langs }
     }

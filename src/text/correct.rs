@@ -230,7 +230,7 @@ mod tests {
             terms: terms.iter().map(|t| t.to_string()).collect(),
             broader: Vec::new(),
             scope: Scope::In,
-            origin: Origin { file: Default::default(), line: 0 },
+            origin: Origin { file: std::path::Path::new("").into(), line: 0 },
         };
         let concepts = [concept("car-t", &["car t"]), concept("clinical-trial", &["clinical trial"])];
         let texts = [
