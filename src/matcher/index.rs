@@ -691,17 +691,29 @@ mod tests {
         }
     }
 
+    /// The shipped FAQ's engine, and every `step`-th dev question.
+    fn shipped_with_dev_questions(step: usize) -> (crate::matcher::Engine, Vec<String>) {
+        let loaded = crate::corpus::load(std::path::Path::new("faq")).expect("the shipped FAQ loads");
+        let questions = std::fs::read_to_string("tests/eval/dev.jsonl").expect("the dev set");
+        let questions = questions
+            .lines()
+            .step_by(step)
+            .map(|line| {
+                let q: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+                q["q"].as_str().expect("a question").to_string()
+            })
+            .collect();
+        (crate::matcher::Engine::new(loaded.corpus), questions)
+    }
+
     /// The one-pass merge finds exactly the wanted terms an answer has: on the shipped FAQ, every answer against
     /// every few dev questions' terms, compared with a plain look-up.
     #[test]
     fn answer_uses_are_the_wanted_terms_the_answer_has() {
-        let loaded = crate::corpus::load(std::path::Path::new("faq")).expect("the shipped FAQ loads");
-        let engine = crate::matcher::Engine::new(loaded.corpus);
+        let (engine, questions) = shipped_with_dev_questions(5);
         let (analyzer, index) = (&engine.langs[0].analyzer, &engine.langs[0].index);
-        let questions = std::fs::read_to_string("tests/eval/dev.jsonl").expect("the dev set");
-        for line in questions.lines().step_by(5) {
-            let q: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
-            let query = index.query_terms(&analyzer.analyze(q["q"].as_str().expect("a question")));
+        for q in &questions {
+            let query = index.query_terms(&analyzer.analyze(q));
             let mut wanted: Vec<(TermId, usize)> =
                 query.iter().enumerate().filter_map(|(k, q)| Some((q.id?, k))).collect();
             wanted.sort_unstable();
@@ -719,13 +731,10 @@ mod tests {
     /// is compared first, the similarity is the best over every phrasing, computed the plain way.
     #[test]
     fn word_order_similarity_is_the_best_over_every_phrasing() {
-        let loaded = crate::corpus::load(std::path::Path::new("faq")).expect("the shipped FAQ loads");
-        let engine = crate::matcher::Engine::new(loaded.corpus);
+        let (engine, questions) = shipped_with_dev_questions(7);
         let (analyzer, index) = (&engine.langs[0].analyzer, &engine.langs[0].index);
-        let questions = std::fs::read_to_string("tests/eval/dev.jsonl").expect("the dev set");
-        for line in questions.lines().step_by(7) {
-            let q: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
-            let analysis = analyzer.analyze(q["q"].as_str().expect("a question"));
+        for q in &questions {
+            let analysis = analyzer.analyze(q);
             let ids = index.query_ids(&analysis);
             let sequence = index.query_sequence(&analysis);
             for entry in 0..index.entry_count {
