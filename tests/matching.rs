@@ -102,3 +102,17 @@ fn the_served_corpus_keeps_counts_not_phrasing_texts_and_shares_sources() {
     assert!(distinct.len() < cited.len(), "the shipped FAQ cites some pages more than once");
     assert_eq!(held.len(), distinct.len(), "each distinct source is held once");
 }
+
+/// Entries are found by id (button taps and deep links name them) at their own position, and an id the corpus
+/// does not have, or a near one, finds nothing.
+#[test]
+fn every_entry_is_found_by_its_id_and_no_other() {
+    let part = &engine().corpus().parts[0];
+    for (i, entry) in part.entries.iter().enumerate() {
+        assert_eq!(part.entry_index(&entry.id), Some(i), "{}", entry.id);
+        for near in [format!("{}-", entry.id), entry.id[1..].to_string(), entry.id.to_uppercase()] {
+            assert!(part.entry(&near).is_none(), "{near}");
+        }
+    }
+    assert!(part.entry("").is_none() && part.entry("zzz").is_none());
+}

@@ -111,6 +111,7 @@ fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> Lan
         entries: Vec::new(),
         lexicon: Vec::new(),
         warnings: Warnings::default(),
+        by_id: Vec::new(),
     };
     let files = toml_files(dir, problems);
     // Files are independent until the cross-check: read runs of them on every core, then merge in file order
@@ -160,6 +161,7 @@ fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> Lan
             format!("`{WARNINGS_FILE}` is missing: the bot must know the warning signs and the urgent message"),
         ));
     }
+    part.sort_ids();
     cross_check(&part, problems);
     part.groups.sort_by_key(|g| g.order);
     part
