@@ -73,13 +73,20 @@ pub struct QueryTerm {
 }
 
 impl Index {
-    pub fn build(part: &LanguageCorpus, analyzer: &Analyzer) -> Index {
-        Index::build_in(part, analyzer, parallel::threads())
+    /// The first half of building the index: every phrasing and answer read. Nothing later reads the entries' texts, so a
+    /// caller may let them go before `from_read` builds the rest (the peak of a build is in that half).
+    pub fn read(part: &LanguageCorpus, analyzer: &Analyzer) -> gather::Read {
+        gather::read(part, analyzer, parallel::threads())
     }
 
-    /// `build`, reading the entries in `runs` runs side by side: the index is the same for any number.
+    /// The index, reading the entries in `runs` runs side by side: it is the same for any number.
+    #[cfg(test)]
     fn build_in(part: &LanguageCorpus, analyzer: &Analyzer, runs: usize) -> Index {
-        let n = part.entries.len();
+        Index::from_read(gather::read(part, analyzer, runs))
+    }
+
+    /// The second half of building the index: the runs joined, weighed and inverted.
+    pub fn from_read(read: gather::Read) -> Index {
         let gather::Gathered {
             mut terms,
             mut units,
@@ -90,7 +97,8 @@ impl Index {
             entry_units,
             words,
             pairs,
-        } = gather::gather(part, analyzer, runs);
+        } = gather::join(read);
+        let n = entry_units.len() - 1;
         // An entry lists each of its terms once, so a term's count in the entry rows is its entry frequency.
         let idf: Vec<f32> = entry_rows.term_counts(terms.len()).into_iter().map(|df| signals::idf(df, n)).collect();
         let norms = unit_rows.weigh(|t, factor| factor * idf[t as usize]);
@@ -114,10 +122,10 @@ impl Index {
         }
         terms.retain(|_, t| used[*t as usize]);
         terms.shrink_to_fit();
-        // Joined from the reading runs, these grew by doubling: at 100,000 entries the slack is about 5 MB.
+        // The first run's lists grew by doubling while it was read: at 100,000 entries the slack is about 5 MB.
         sequences.bytes.shrink_to_fit();
         sequences.starts.shrink_to_fit();
-        let signatures = parallel::map(parallel::runs(units.len(), runs), |some| {
+        let signatures = parallel::map(parallel::runs(units.len(), parallel::threads()), |some| {
             some.map(|u| sequences.list(u).fold(0, |bits, t| bits | bloom_bit(t))).collect::<Vec<u64>>()
         })
         .concat();
@@ -479,6 +487,11 @@ impl PackedIds {
         self.starts.push(u32::try_from(self.bytes.len()).expect("packed ids stay below 4 GB"));
     }
 
+    /// Makes room for `bytes` more bytes in `lists` more lists.
+    fn reserve(&mut self, bytes: usize, lists: usize) {
+        reserve_lists((&mut self.bytes, &mut self.starts), bytes, lists);
+    }
+
     /// Adds `other`'s lists after these.
     fn append(&mut self, other: PackedIds) {
         append_lists((&mut self.bytes, &mut self.starts), (other.bytes, &other.starts));
@@ -497,6 +510,13 @@ impl PackedIds {
     fn all(&self) -> impl Iterator<Item = TermId> + '_ {
         packed::unpack(&self.bytes)
     }
+}
+
+/// Makes room in lists kept as one buffer and their start offsets (`PackedIds`, `Rows`) for `items` more items
+/// in `lists` more lists, exactly: they are appended to once and kept.
+fn reserve_lists<T>(to: (&mut Vec<T>, &mut Vec<u32>), items: usize, lists: usize) {
+    to.0.reserve_exact(items);
+    to.1.reserve_exact(lists);
 }
 
 /// Appends lists kept as one buffer and their start offsets (`PackedIds`, `Rows`) after others kept so.
@@ -526,6 +546,11 @@ impl Rows {
         }
         self.items.extend(row);
         self.starts.push(self.items.len() as u32);
+    }
+
+    /// Makes room for `items` more items in `rows` more rows.
+    fn reserve(&mut self, items: usize, rows: usize) {
+        reserve_lists((&mut self.items, &mut self.starts), items, rows);
     }
 
     /// Adds `other`'s rows after these.

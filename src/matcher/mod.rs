@@ -93,17 +93,16 @@ impl Engine {
     /// The engine a service holds: the alternates' and keywords' texts are let go once indexed (their count
     /// stays), since only `--explain` shows them.
     pub fn new(corpus: Corpus) -> Engine {
-        let mut engine = Engine::with_phrasing_texts(corpus);
-        for entry in engine.corpus.parts.iter_mut().flat_map(|p| &mut p.entries) {
-            entry.alternates.forget_texts();
-            entry.keywords.forget_texts();
-        }
-        engine
+        Engine::build(corpus, false)
     }
 
     /// The engine with every phrasing's text kept, for `ask --explain`.
     pub fn with_phrasing_texts(corpus: Corpus) -> Engine {
-        let langs = corpus.parts.iter().map(build_language).collect();
+        Engine::build(corpus, true)
+    }
+
+    fn build(mut corpus: Corpus, keep_texts: bool) -> Engine {
+        let langs = corpus.parts.iter_mut().map(|part| build_language(part, keep_texts)).collect();
         Engine { corpus, langs }
     }
 
@@ -169,9 +168,17 @@ impl Engine {
     }
 }
 
-fn build_language(part: &LanguageCorpus) -> LanguageEngine {
+fn build_language(part: &mut LanguageCorpus, keep_texts: bool) -> LanguageEngine {
     let base = Analyzer::new(part.lang, &part.lexicon);
-    let mut index = Index::build(part, &base);
+    let read = Index::read(part, &base);
+    // The texts go before the rest of the index is built, not after: that is where a build peaks.
+    if !keep_texts {
+        for entry in &mut part.entries {
+            entry.alternates.forget_texts();
+            entry.keywords.forget_texts();
+        }
+    }
+    let mut index = Index::from_read(read);
     // The index has read every phrasing and answer; the speller learns their words and neighbouring pairs from
     // it, plus the lexicon and the warning phrases.
     let words = std::mem::take(&mut index.words);

@@ -26,9 +26,16 @@ pub(super) struct Gathered {
     pub pairs: HashMap<u64, u32>,
 }
 
-/// Reads every entry of `part`, in `runs` runs read side by side.
-pub(super) fn gather(part: &LanguageCorpus, analyzer: &Analyzer, runs: usize) -> Gathered {
-    let mut read = parallel::map(parallel::runs(part.entries.len(), runs), |run| read_run(part, analyzer, run));
+/// Every entry read, in runs that each still number terms their own way: what `join` makes one.
+pub struct Read(Vec<Run>);
+
+/// Reads every entry of `part`, in `runs` runs read side by side. The entries' texts are not needed after this.
+pub(super) fn read(part: &LanguageCorpus, analyzer: &Analyzer, runs: usize) -> Read {
+    Read(parallel::map(parallel::runs(part.entries.len(), runs), |run| read_run(part, analyzer, run)))
+}
+
+/// The runs joined, in the term ids one reader going through every entry in order would have given.
+pub(super) fn join(Read(mut read): Read) -> Gathered {
     let mut first = read.remove(0);
     // Later runs' own term ids, renumbered in run order: a term new to the runs before gets the next id, as
     // it would have when a single reader met it there.
@@ -53,6 +60,15 @@ pub(super) fn gather(part: &LanguageCorpus, analyzer: &Analyzer, runs: usize) ->
     for (word, count) in first.words {
         *words.entry(word).or_default() += count;
     }
+    // Room for every run at once: growing by doubling while appending would hold up to twice the rows at the
+    // peak, and the peak is what a reload of a large FAQ needs beside the engine it replaces.
+    let total = |size: fn(&Run) -> usize| read.iter().map(size).sum::<usize>();
+    gathered.units.reserve_exact(total(|r| r.units.len()));
+    gathered.entry_units.reserve_exact(total(|r| r.entry_units.len()) + 1);
+    gathered.unit_rows.reserve(total(|r| r.unit_rows.items.len()), total(|r| r.units.len()));
+    gathered.entry_rows.reserve(total(|r| r.entry_rows.items.len()), total(|r| r.entry_units.len()));
+    gathered.sequences.reserve(total(|r| r.sequences.bytes.len()), total(|r| r.units.len()));
+    gathered.answer_terms.reserve(total(|r| r.answer_terms.bytes.len()), total(|r| r.entry_units.len()));
     for run in read {
         let offset = gathered.units.len() as u32;
         gathered.entry_units.extend(run.entry_units.iter().map(|u| u + offset));
