@@ -73,8 +73,8 @@ pub struct QueryTerm {
 }
 
 impl Index {
-    /// The first half of building the index: every phrasing and answer read. Nothing later reads the entries' texts, so a
-    /// caller may let them go before `from_read` builds the rest (the peak of a build is in that half).
+    /// The first half of building the index: every phrasing and answer read. Nothing later reads the entries'
+    /// texts, so a caller may let them go before `from_read` builds the rest.
     pub fn read(part: &LanguageCorpus, analyzer: &Analyzer) -> gather::Read {
         gather::read(part, analyzer, parallel::threads())
     }
@@ -233,9 +233,8 @@ const CHECK_EVERY: usize = 8;
 #[derive(Default)]
 pub struct Dots {
     pub values: Vec<f32>,
-    /// The touched slots are `touched[..count]`. The list is longer than `values`, so a walk writes every slot
-    /// it reaches at `count` and advances `count` only for a new one: no branch, no capacity check. Pages the
-    /// walks never reach stay unallocated.
+    /// The touched slots are `touched[..count]`. A walk writes every slot it reaches at `count` and advances
+    /// `count` only for a new one: no branch, no capacity check per posting.
     touched: Vec<u32>,
     count: usize,
 }
@@ -256,24 +255,28 @@ impl Dots {
     ) {
         if self.values.len() < size {
             self.values.resize(size, 0.0);
-            // One more than the slots: once every slot is counted, the next write still lands.
-            self.touched.resize(size + 1, 0);
         }
-        let (values, touched) = (&mut self.values[..], &mut self.touched[..]);
         let mut count = self.count;
         for q in query {
             let Some(t) = q.id else { continue };
+            let list = postings.list(t);
+            // Room for every slot this list may add, and for the write after the last: one check per list, not
+            // per posting, and the list only grows as far as walks have needed.
+            if self.touched.len() <= count + list.len() {
+                self.touched.resize(count + list.len() + 1, 0);
+            }
+            let (values, touched) = (&mut self.values[..], &mut self.touched[..]);
             // Beyond this slot norm the term's share of a similarity is negligible.
             let reach = q.weight * idf[t as usize] / (query_norm.sqrt() * signals::NEGLIGIBLE);
             let reach = reach * reach;
-            for stride in postings.list(t).chunks(CHECK_EVERY) {
+            for stride in list.chunks(CHECK_EVERY) {
                 if norm(stride[0].0) > reach {
                     break;
                 }
                 for &(slot, w) in stride {
                     let value = &mut values[slot as usize];
                     // A slot is new while its value is zero, and only +0.0: weights are positive. (An integer test
-                    // is cheaper than a float one.) Each slot is counted once, so `count` stays within the list.
+                    // is cheaper than a float one.)
                     touched[count] = slot;
                     count += usize::from(value.to_bits() == 0);
                     *value += q.weight * w;
