@@ -171,7 +171,8 @@ impl Engine {
 fn build_language(part: &mut LanguageCorpus, keep_texts: bool) -> LanguageEngine {
     let base = Analyzer::new(part.lang, &part.lexicon);
     let read = Index::read(part, &base);
-    // The texts go before the rest of the index is built, not after: that is where a build peaks.
+    // The texts go before the runs are joined rather than after the whole build: the join is one of the build's
+    // two high-water marks (reading the runs is the other).
     if !keep_texts {
         for entry in &mut part.entries {
             entry.alternates.forget_texts();
