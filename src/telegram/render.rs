@@ -22,9 +22,21 @@ pub struct Outgoing {
 /// gets it, and rendering it (escaping, packing, buttons) was about a tenth of the work per question.
 #[derive(Default)]
 pub struct RenderedAnswers {
-    /// The engine is kept, not just its address, so a reloaded one can never be taken for it.
-    cache: Mutex<Option<(Arc<Engine>, AnswerMessages)>>,
+    cache: Mutex<Option<Rendered>>,
 }
+
+/// The rendered answers of one engine, in two generations: when the current one is full it becomes the previous
+/// one, and an answer asked for again moves back to the current one. So the answers people keep asking for stay
+/// rendered, and at most `2 × GENERATION` are held: a large FAQ's answers would otherwise all end up rendered
+/// beside the corpus (about 2 KB each, 200 MB at 100,000 entries).
+struct Rendered {
+    /// Kept, not just its address, so a reloaded engine can never be taken for it.
+    engine: Arc<Engine>,
+    current: AnswerMessages,
+    previous: AnswerMessages,
+}
+
+const GENERATION: usize = 1024;
 
 /// The messages of each rendered answer, by language and entry number.
 type AnswerMessages = HashMap<(Language, usize), Arc<[Outgoing]>>;
@@ -40,11 +52,24 @@ impl RenderedAnswers {
     ) -> Arc<[Outgoing]> {
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         // After a reload, start afresh (and let the old engine go).
-        if cache.as_ref().is_some_and(|(of, _)| !Arc::ptr_eq(of, engine)) {
+        if cache.as_ref().is_some_and(|r| !Arc::ptr_eq(&r.engine, engine)) {
             *cache = None;
         }
-        let (_, answers) = cache.get_or_insert_with(|| (engine.clone(), HashMap::new()));
-        answers.entry((lang, entry)).or_insert_with(|| render().into()).clone()
+        let rendered = cache.get_or_insert_with(|| Rendered {
+            engine: engine.clone(),
+            current: HashMap::new(),
+            previous: HashMap::new(),
+        });
+        let key = (lang, entry);
+        if let Some(messages) = rendered.current.get(&key) {
+            return messages.clone();
+        }
+        let messages = rendered.previous.remove(&key).unwrap_or_else(|| render().into());
+        if rendered.current.len() >= GENERATION {
+            rendered.previous = std::mem::take(&mut rendered.current);
+        }
+        rendered.current.insert(key, messages.clone());
+        messages
     }
 }
 
@@ -222,6 +247,32 @@ fn split_block(block: &str, limit: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// However many answers are asked for, at most two generations stay rendered, and one that keeps being
+    /// asked for is rendered once.
+    #[test]
+    fn rendered_answers_stay_bounded_and_keep_the_ones_asked_for() {
+        let loaded = crate::corpus::load(std::path::Path::new("faq")).expect("the shipped FAQ loads");
+        let engine = Arc::new(Engine::new(loaded.corpus));
+        let answers = RenderedAnswers::default();
+        let renders = std::cell::Cell::new(0);
+        let render = || {
+            renders.set(renders.get() + 1);
+            vec![Outgoing { html: "an answer".into(), keyboard: None }]
+        };
+        let hot = (Language::En, 0);
+        for entry in 1..=5 * GENERATION {
+            answers.get(&engine, hot.0, hot.1, render);
+            answers.get(&engine, Language::En, entry, render);
+            let cache = answers.cache.lock().unwrap();
+            let held = cache.as_ref().map_or(0, |r| r.current.len() + r.previous.len());
+            assert!(held <= 2 * GENERATION, "{held} answers held");
+        }
+        // The hot answer once, every other one once: nothing was rendered twice.
+        assert_eq!(renders.get(), 1 + 5 * GENERATION);
+        answers.get(&engine, Language::En, 1, render);
+        assert_eq!(renders.get(), 2 + 5 * GENERATION, "an answer asked for long ago was let go and is rendered again");
+    }
 
     #[test]
     fn everything_is_escaped() {
