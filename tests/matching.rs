@@ -116,3 +116,27 @@ fn every_entry_is_found_by_its_id_and_no_other() {
     }
     assert!(part.entry("").is_none() && part.entry("zzz").is_none());
 }
+
+/// A question's result does not depend on what was asked before it: each dev question asked alone on a fresh
+/// thread (fresh scoring buffers) gets exactly what it gets after every other question on one thread.
+#[test]
+fn a_result_does_not_depend_on_earlier_questions() {
+    let items = immunofaq::cli::eval::read_items(&common::eval_file("dev.jsonl")).expect("the dev set");
+    let questions: Vec<String> = items.into_iter().map(|item| item.q).collect();
+    let after_others: Vec<_> = questions.iter().map(|q| engine().ask(q)).collect();
+    std::thread::scope(|s| {
+        for (q, seen) in questions.iter().zip(&after_others).step_by(3) {
+            let alone = s.spawn(|| engine().ask(q)).join().expect("the question is answered");
+            assert_eq!(alone.candidates, seen.candidates, "{q}");
+        }
+    });
+}
+
+/// A drug's brand name reaches the entry that lists the drugs even though that entry's many names make its
+/// profile share negligible: the phrasing alone makes it a candidate.
+#[test]
+fn a_brand_name_question_offers_the_drug_names_entry() {
+    for q in ["keytruda diarhea", "keytruda fatigue", "keytruda hair loss"] {
+        assert!(top_ids(q).contains(&"named-drugs".to_string()), "{q}: {:?}", top_ids(q));
+    }
+}

@@ -196,14 +196,21 @@ impl Index {
         out
     }
 
-    /// Dot products between the question and every unit that shares a term with it, and every entry profile;
-    /// the closure also gets a per-entry slot (best unit similarity, unit) that starts at zero.
-    pub fn accumulate<R>(&self, query: &[QueryTerm], f: impl FnOnce(&Dots, &Dots, &mut [(f32, u32)]) -> R) -> R {
+    /// Dot products between the question and every unit that shares a term with it, and every entry profile,
+    /// and per entry its best unit by `unit_score` (from the unit's dot product). The closure gets them as a
+    /// `Reached`; every slot is back at zero for the next question.
+    pub fn accumulate<R>(
+        &self,
+        query: &[QueryTerm],
+        unit_score: impl Fn(f32, &Unit) -> f32,
+        f: impl FnOnce(&Reached) -> R,
+    ) -> R {
         thread_local! {
-            static SCRATCH: RefCell<Scratch> = RefCell::new((Dots::default(), Dots::default(), Vec::new()));
+            static SCRATCH: RefCell<Reached> = RefCell::new(Reached::default());
         }
         SCRATCH.with(|scratch| {
-            let (units, entries, best) = &mut *scratch.borrow_mut();
+            let reached = &mut *scratch.borrow_mut();
+            let Reached { units, entries, best, unprofiled } = reached;
             let query_norm: f32 = query.iter().map(|q| q.weight * q.weight).sum();
             units.fill(query, query_norm, &self.postings, &self.idf, self.units.len(), |u| self.units[u as usize].norm);
             entries.fill(query, query_norm, &self.entry_postings, &self.idf, self.entry_count, |e| {
@@ -212,19 +219,50 @@ impl Index {
             if best.len() < self.entry_count {
                 best.resize(self.entry_count, (0.0, 0));
             }
-            let result = f(units, entries, best);
-            for &e in entries.touched() {
+            for &u in units.touched() {
+                let unit = &self.units[u as usize];
+                let score = unit_score(units.values[u as usize], unit);
+                let slot = &mut best[unit.entry as usize];
+                if score > slot.0 {
+                    // An entry's first unit (scores are positive) is where to see that its profile walk stopped
+                    // before it (an entry's norm is larger than a unit's).
+                    if slot.0 == 0.0 && entries.values[unit.entry as usize] == 0.0 {
+                        unprofiled.push(unit.entry);
+                    }
+                    *slot = (score, u);
+                }
+            }
+            let result = f(reached);
+            let Reached { units, entries, best, unprofiled } = reached;
+            for &e in entries.touched().iter().chain(unprofiled.iter()) {
                 best[e as usize] = (0.0, 0);
             }
             units.clear();
             entries.clear();
+            unprofiled.clear();
             result
         })
     }
 }
 
-/// Per-thread scoring buffers: unit dots, entry-profile dots, and each entry's best unit.
-type Scratch = (Dots, Dots, Vec<(f32, u32)>);
+/// What one question's posting walks reached, in per-thread buffers that are reused.
+#[derive(Default)]
+pub struct Reached {
+    pub units: Dots,
+    pub entries: Dots,
+    /// Per entry: (best unit score, that unit); zero where no unit was reached.
+    pub best: Vec<(f32, u32)>,
+    /// Entries a unit reached but the profile walks did not (their profile share was negligible): candidates
+    /// on their phrasings alone, and slots to clear.
+    pub unprofiled: Vec<u32>,
+}
+
+impl Reached {
+    /// Every entry that was reached, by its profile or by a unit, once each.
+    pub fn candidates(&self) -> impl Iterator<Item = u32> + '_ {
+        self.entries.touched().iter().chain(&self.unprofiled).copied()
+    }
+}
 
 /// How often a posting walk checks whether it may stop: a norm look-up is a cache miss worth saving.
 const CHECK_EVERY: usize = 8;

@@ -12,7 +12,7 @@ pub use index::UnitKind;
 
 use crate::corpus::{Corpus, LanguageCorpus, Scope};
 use crate::text::{Analysis, Analyzer, Language, TermId};
-use index::{Index, QueryTerm};
+use index::{Index, QueryTerm, Unit};
 use warning::WarningSigns;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -210,17 +210,11 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     let mix = signals::PHRASING_MIX;
     let mut kind_weight = [1.0f32; 3];
     kind_weight[UnitKind::Keyword as usize] = signals::KEYWORD_WEIGHT;
-    let mut best: Vec<Candidate> = index.accumulate(query, |units, entries, best_unit| {
-        for &u in units.touched() {
-            let unit = &index.units[u as usize];
-            // By table, not by branch: which kind comes next is anyone's guess (times one is exact).
-            let sim =
-                signals::similarity(units.values[u as usize], query_norm, unit.norm) * kind_weight[unit.kind as usize];
-            let slot = &mut best_unit[unit.entry as usize];
-            if sim > slot.0 {
-                *slot = (sim, u);
-            }
-        }
+    // By table, not by branch: which kind comes next is anyone's guess (times one is exact).
+    let unit_score =
+        |dot: f32, unit: &Unit| signals::similarity(dot, query_norm, unit.norm) * kind_weight[unit.kind as usize];
+    let mut best: Vec<Candidate> = index.accumulate(query, unit_score, |reached| {
+        let (entries, best_unit) = (&reached.entries, &reached.best);
         let profile =
             |e: u32| signals::similarity(entries.values[e as usize], query_norm, index.entry_norms[e as usize]);
         // Only the best few need the finer signals: keep the leaders in order while scoring every entry (most
@@ -230,7 +224,7 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
         // The last leader's score once the leaders are full: an entry below it cannot enter (scores are never
         // NaN, so the plain comparison agrees with `ahead`).
         let mut floor = f32::NEG_INFINITY;
-        for &e in entries.touched() {
+        for e in reached.candidates() {
             let scored = (mix * best_unit[e as usize].0 + (1.0 - mix) * profile(e), e);
             if scored.0 < floor
                 || ranked.len() == signals::ANSWER_RERANK && !ranked.last().is_some_and(|last| ahead(&scored, last))
