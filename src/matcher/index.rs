@@ -210,7 +210,7 @@ impl Index {
         }
         SCRATCH.with(|scratch| {
             let reached = &mut *scratch.borrow_mut();
-            let Reached { units, entries, best, unprofiled } = reached;
+            let Reached { units, entries, best } = reached;
             let query_norm: f32 = query.iter().map(|q| q.weight * q.weight).sum();
             units.fill(query, query_norm, &self.postings, &self.idf, self.units.len(), |u| self.units[u as usize].norm);
             entries.fill(query, query_norm, &self.entry_postings, &self.idf, self.entry_count, |e| {
@@ -227,19 +227,18 @@ impl Index {
                     // An entry's first unit (scores are positive) is where to see that its profile walk stopped
                     // before it (an entry's norm is larger than a unit's).
                     if slot.0 == 0.0 && entries.values[unit.entry as usize] == 0.0 {
-                        unprofiled.push(unit.entry);
+                        entries.include(unit.entry);
                     }
                     *slot = (score, u);
                 }
             }
             let result = f(reached);
-            let Reached { units, entries, best, unprofiled } = reached;
-            for &e in entries.touched().iter().chain(unprofiled.iter()) {
+            let Reached { units, entries, best } = reached;
+            for &e in entries.touched() {
                 best[e as usize] = (0.0, 0);
             }
             units.clear();
             entries.clear();
-            unprofiled.clear();
             result
         })
     }
@@ -249,19 +248,11 @@ impl Index {
 #[derive(Default)]
 pub struct Reached {
     pub units: Dots,
+    /// Every entry reached, by its profile or by a unit: an entry a unit reached but the profile walks did not
+    /// (its profile share was negligible) is listed with a profile of zero, a candidate on its phrasings alone.
     pub entries: Dots,
     /// Per entry: (best unit score, that unit); zero where no unit was reached.
     pub best: Vec<(f32, u32)>,
-    /// Entries a unit reached but the profile walks did not (their profile share was negligible): candidates
-    /// on their phrasings alone, and slots to clear.
-    pub unprofiled: Vec<u32>,
-}
-
-impl Reached {
-    /// Every entry that was reached, by its profile or by a unit, once each.
-    pub fn candidates(&self) -> impl Iterator<Item = u32> + '_ {
-        self.entries.touched().iter().chain(&self.unprofiled).copied()
-    }
 }
 
 /// How often a posting walk checks whether it may stop: a norm look-up is a cache miss worth saving.
@@ -324,7 +315,17 @@ impl Dots {
         self.count = count;
     }
 
-    /// The slots the walks reached, in the order first reached.
+    /// Lists a slot the walks did not reach (its value stays zero), after the walks: they take a zero value for
+    /// a slot not yet listed.
+    fn include(&mut self, slot: u32) {
+        match self.touched.get_mut(self.count) {
+            Some(room) => *room = slot,
+            None => self.touched.push(slot),
+        }
+        self.count += 1;
+    }
+
+    /// The slots the walks reached, in the order first reached, then any included.
     pub fn touched(&self) -> &[u32] {
         &self.touched[..self.count]
     }

@@ -224,7 +224,7 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
         // The last leader's score once the leaders are full: an entry below it cannot enter (scores are never
         // NaN, so the plain comparison agrees with `ahead`).
         let mut floor = f32::NEG_INFINITY;
-        for e in reached.candidates() {
+        for &e in entries.touched() {
             let scored = (mix * best_unit[e as usize].0 + (1.0 - mix) * profile(e), e);
             if scored.0 < floor
                 || ranked.len() == signals::ANSWER_RERANK && !ranked.last().is_some_and(|last| ahead(&scored, last))
