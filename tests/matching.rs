@@ -140,3 +140,17 @@ fn a_brand_name_question_offers_the_drug_names_entry() {
         assert!(top_ids(q).contains(&"named-drugs".to_string()), "{q}: {:?}", top_ids(q));
     }
 }
+
+/// Keeping the phrasings' texts (as `ask --explain` does) changes nothing about a match: every dev question gets
+/// the same outcome and candidates from the served engine and from the explaining one.
+#[test]
+fn explaining_a_match_does_not_change_it() {
+    let explaining =
+        Engine::with_phrasing_texts(immunofaq::corpus::load(&common::faq_dir()).expect("the shipped FAQ loads").corpus);
+    let items = immunofaq::cli::eval::read_items(&common::eval_file("dev.jsonl")).expect("the dev set");
+    for item in &items {
+        let (served, (explained, _)) = (engine().ask(&item.q), explaining.explain(&item.q));
+        assert_eq!(served.candidates, explained.candidates, "{}", item.q);
+        assert_eq!(served.outcome, explained.outcome, "{}", item.q);
+    }
+}
