@@ -210,7 +210,13 @@ impl Index {
         }
         SCRATCH.with(|scratch| {
             let reached = &mut *scratch.borrow_mut();
-            let Reached { units, entries, best } = reached;
+            // A question that panicked midway (a bug) left its slots set: start this thread's buffers afresh
+            // rather than let them leak into every later question on the thread.
+            if reached.busy {
+                *reached = Reached::default();
+            }
+            reached.busy = true;
+            let Reached { units, entries, best, .. } = reached;
             let query_norm: f32 = query.iter().map(|q| q.weight * q.weight).sum();
             units.fill(query, query_norm, &self.postings, &self.idf, self.units.len(), |u| self.units[u as usize].norm);
             entries.fill(query, query_norm, &self.entry_postings, &self.idf, self.entry_count, |e| {
@@ -233,12 +239,13 @@ impl Index {
                 }
             }
             let result = f(reached);
-            let Reached { units, entries, best } = reached;
+            let Reached { units, entries, best, busy } = reached;
             for &e in entries.touched() {
                 best[e as usize] = (0.0, 0);
             }
             units.clear();
             entries.clear();
+            *busy = false;
             result
         })
     }
@@ -253,6 +260,8 @@ pub struct Reached {
     pub entries: Dots,
     /// Per entry: (best unit score, that unit); zero where no unit was reached.
     pub best: Vec<(f32, u32)>,
+    /// Set while a question uses the buffers.
+    busy: bool,
 }
 
 /// How often a posting walk checks whether it may stop: a norm look-up is a cache miss worth saving.
@@ -774,6 +783,21 @@ mod tests {
             })
             .collect();
         (crate::matcher::Engine::new(loaded.corpus), questions)
+    }
+
+    /// A question that panics midway (a bug) must not leave its slots for the next question on the thread.
+    #[test]
+    fn a_question_that_panics_midway_leaves_nothing_behind() {
+        let (engine, questions) = shipped_with_dev_questions(50);
+        let (analyzer, index) = (&engine.langs[0].analyzer, &engine.langs[0].index);
+        let query = index.query_terms(&analyzer.analyze(&questions[0]));
+        let score = |dot: f32, unit: &Unit| dot / unit.norm;
+        let seen = |r: &Reached| (r.units.touched().to_vec(), r.entries.touched().to_vec(), r.best.clone());
+        let clean = index.accumulate(&query, score, seen);
+        assert!(!clean.0.is_empty(), "the question reaches some phrasings");
+        let midway = std::panic::catch_unwind(|| index.accumulate(&query, score, |_| panic!("a bug midway")));
+        assert!(midway.is_err());
+        assert_eq!(index.accumulate(&query, score, seen), clean);
     }
 
     /// The one-pass merge finds exactly the wanted terms an answer has: on the shipped FAQ, every answer against
