@@ -307,10 +307,7 @@ impl Dots {
             // Beyond this slot norm the term's share of a similarity is negligible.
             let reach = q.weight * idf[t as usize] / (query_norm.sqrt() * signals::NEGLIGIBLE);
             let reach = reach * reach;
-            for stride in list.chunks(CHECK_EVERY) {
-                if norm(stride[0].0) > reach {
-                    break;
-                }
+            let mut add = |stride: &[(u32, f32)]| {
                 for &(slot, w) in stride {
                     let value = &mut values[slot as usize];
                     // A slot is new while its value is zero, and only +0.0: weights are positive. (An integer test
@@ -318,6 +315,21 @@ impl Dots {
                     touched[count] = slot;
                     count += usize::from(value.to_bits() == 0);
                     *value += q.weight * w;
+                }
+            };
+            // Whole strides are a loop of fixed length, which the compiler unrolls; the few postings after the
+            // last whole stride go on their own (norms are never NaN).
+            let mut strides = list.chunks_exact(CHECK_EVERY);
+            'walk: {
+                for stride in &mut strides {
+                    if norm(stride[0].0) > reach {
+                        break 'walk;
+                    }
+                    add(stride);
+                }
+                let rest = strides.remainder();
+                if rest.first().is_some_and(|&(slot, _)| norm(slot) <= reach) {
+                    add(rest);
                 }
             }
         }
