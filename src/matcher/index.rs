@@ -225,10 +225,13 @@ impl Index {
             if best.len() < self.entry_count {
                 best.resize(self.entry_count, (0.0, 0));
             }
+            // Slices, not vectors, in the loop: their bounds stay in registers instead of being read again after
+            // every write.
+            let (all_units, dots, best_of) = (&self.units[..], &units.values[..], &mut best[..]);
             for &u in units.touched() {
-                let unit = &self.units[u as usize];
-                let score = unit_score(units.values[u as usize], unit);
-                let slot = &mut best[unit.entry as usize];
+                let unit = &all_units[u as usize];
+                let score = unit_score(dots[u as usize], unit);
+                let slot = &mut best_of[unit.entry as usize];
                 if score > slot.0 {
                     // An entry's first unit (scores are positive) is where to see that its profile walk stopped
                     // before it (an entry's norm is larger than a unit's).
