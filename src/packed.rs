@@ -1,6 +1,8 @@
 //! Numbers packed seven bits to a byte (LEB128): most numbers the index and the corpus store this way are
 //! small, and one or two bytes each instead of four adds up over millions of them.
 
+use std::ops::ControlFlow;
+
 /// Appends `n` in one to five bytes.
 pub fn push(out: &mut Vec<u8>, mut n: u32) {
     while n >= 0x80 {
@@ -25,14 +27,16 @@ pub fn unpack(mut bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
     })
 }
 
-/// Calls `f` with each number packed in `bytes`, in order: the same numbers as `unpack`, as a plain loop that
-/// hot paths can afford.
-pub fn for_each(bytes: &[u8], mut f: impl FnMut(u32)) {
+/// Calls `f` with each number packed in `bytes`, in order, until it breaks: the same numbers as `unpack`, as a
+/// plain loop that hot paths can afford.
+pub fn for_each(bytes: &[u8], mut f: impl FnMut(u32) -> ControlFlow<()>) {
     let (mut n, mut shift) = (0u32, 0u32);
     for &b in bytes {
         n |= u32::from(b & 0x7F) << shift;
         if b < 0x80 {
-            f(n);
+            if f(n).is_break() {
+                return;
+            }
             (n, shift) = (0, 0);
         } else {
             shift += 7;
@@ -54,8 +58,18 @@ mod tests {
             }
             prop_assert_eq!(unpack(&bytes).collect::<Vec<_>>(), numbers.clone());
             let mut each = Vec::new();
-            for_each(&bytes, |n| each.push(n));
-            prop_assert_eq!(each, numbers);
+            for_each(&bytes, |n| {
+                each.push(n);
+                ControlFlow::Continue(())
+            });
+            prop_assert_eq!(each, numbers.clone());
+            // Breaking stops at once: the numbers up to the first break and no more.
+            let mut first = Vec::new();
+            for_each(&bytes, |n| {
+                first.push(n);
+                if first.len() == 3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+            });
+            prop_assert_eq!(first, numbers.iter().copied().take(3).collect::<Vec<_>>());
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::parallel;
 use crate::text::{Analysis, Analyzer, Reading, TermId, TermKind};
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
+use std::ops::ControlFlow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitKind {
@@ -158,16 +159,17 @@ impl Index {
         let mut term = 0;
         packed::for_each(self.answer_terms.bytes(entry), |gap| {
             term += gap;
-            // Past every wanted term, `next` stays the last one and no later term can equal it.
             while term > next.0 {
                 match wanted.next() {
                     Some(w) => next = w,
-                    None => return,
+                    // Past every wanted term: the rest of the answer cannot use one.
+                    None => return ControlFlow::Break(()),
                 }
             }
             if term == next.0 {
                 uses[next.1] = true;
             }
+            ControlFlow::Continue(())
         });
     }
 
@@ -426,6 +428,7 @@ impl Index {
                     shared += 1;
                 }
                 codes.push(c);
+                ControlFlow::Continue(())
             });
             if shared as f32 / longest as f32 <= best {
                 continue;
