@@ -177,8 +177,7 @@ fn read_file(file: &Path, part: &mut LanguageCorpus, problems: &mut Vec<Problem>
         }
     };
     let (doc, errors) = DeTable::parse_recoverable(&text);
-    let mut reader =
-        Reader { file, origin_file: file.into(), text: &text, problems, line_cache: std::cell::Cell::new((0, 1)) };
+    let mut reader = Reader { file: file.into(), text: &text, problems, line_cache: std::cell::Cell::new((0, 1)) };
     if !errors.is_empty() {
         for e in errors {
             let span = e.span().unwrap_or(0..0);
@@ -283,7 +282,7 @@ fn read_entry(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Entry> {
         sources,
         related: related.into_iter().map(|(s, _)| s.to_string()).collect(),
         reviewed,
-        origin: Origin { file: reader.origin_file.clone(), line: reader.line(&span) },
+        origin: Origin { file: reader.file.clone(), line: reader.line(&span) },
     })
 }
 
@@ -358,7 +357,7 @@ fn read_lexicon(reader: &mut Reader<'_>, table: &DeTable<'_>, lexicon: &mut Vec<
             terms: terms.into_iter().map(|(s, _)| s.to_string()).collect(),
             broader: broader.into_iter().map(|(s, _)| s.to_string()).collect(),
             scope,
-            origin: Origin { file: reader.origin_file.clone(), line: reader.line(&value.span()) },
+            origin: Origin { file: reader.file.clone(), line: reader.line(&value.span()) },
         });
     }
 }

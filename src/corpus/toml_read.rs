@@ -11,9 +11,8 @@ pub type Value<'i> = Spanned<DeValue<'i>>;
 
 /// Reads one file's values and collects the problems found on the way.
 pub struct Reader<'a> {
-    pub file: &'a Path,
-    /// `file`, shared by the entries and concepts read from it.
-    pub origin_file: std::sync::Arc<Path>,
+    /// Shared by the entries and concepts read from the file.
+    pub file: std::sync::Arc<Path>,
     pub text: &'a str,
     pub problems: &'a mut Vec<Problem>,
     /// (byte offset, line there) of the last `line` call: entries come in file order.

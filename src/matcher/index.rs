@@ -53,7 +53,7 @@ pub struct Index {
     pub entry_norms: Vec<f32>,
     /// Per unit: its words in order, function words included (as term ids), for the word-order signal.
     sequences: PackedIds,
-    /// Per unit: one bit per word of its sequence (`bloom_bit`), so the word-order signal can rule a phrasing
+    /// Per unit: one bit per word of its sequence (`signature`), so the word-order signal can rule a phrasing
     /// out without reading it.
     signatures: Vec<u64>,
     /// Per entry: its units, `entry_units[e]..entry_units[e + 1]`.
@@ -127,7 +127,7 @@ impl Index {
         sequences.bytes.shrink_to_fit();
         sequences.starts.shrink_to_fit();
         let signatures = parallel::map(parallel::runs(units.len(), parallel::threads()), |some| {
-            some.map(|u| sequences.list(u).fold(0, |bits, t| bits | bloom_bit(t))).collect::<Vec<u64>>()
+            some.map(|u| signature(sequences.list(u))).collect::<Vec<u64>>()
         })
         .concat();
         answer_terms.bytes.shrink_to_fit();
@@ -448,6 +448,11 @@ fn bloom_bit(term: TermId) -> u64 {
     1 << (term.wrapping_mul(0x9E37_79B9) >> 26)
 }
 
+/// The bits of every word in a list: a word whose bit is missing is not in it.
+fn signature(words: impl IntoIterator<Item = TermId>) -> u64 {
+    words.into_iter().fold(0, |bits, t| bits | bloom_bit(t))
+}
+
 /// A question's words in order, with the comparator that measures edit distances from it. Words are compared
 /// as one-byte codes, which the comparator handles much faster than term ids: each of the question's distinct
 /// words has a code of its own, and every other word the code 0, which no question word has. Only question
@@ -466,7 +471,7 @@ pub struct Sequence {
 
 impl Sequence {
     fn new(ids: &[TermId]) -> Sequence {
-        let bloom = ids.iter().fold(0u64, |bits, &t| bits | bloom_bit(t));
+        let bloom = signature(ids.iter().copied());
         // A message has at most `MAX_TOKENS` words, so its distinct words fit in one-byte codes.
         const { assert!(crate::text::MAX_TOKENS < u8::MAX as usize) };
         let mut distinct: Vec<TermId> = Vec::new();
@@ -762,7 +767,7 @@ mod tests {
             phrasing in proptest::collection::vec(0u32..400, 0..12),
         ) {
             let sequence = Sequence::new(&query);
-            let signature = phrasing.iter().fold(0, |bits, &t| bits | bloom_bit(t));
+            let signature = signature(phrasing.iter().copied());
             let mut left = query.clone();
             let shared = phrasing.iter().filter(|t| left.iter().position(|q| q == *t).map(|k| left.swap_remove(k)).is_some()).count();
             prop_assert!(sequence.shared_at_most(signature) >= shared);
