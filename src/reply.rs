@@ -92,7 +92,8 @@ pub struct Choice {
 pub fn compose(part: &LanguageCorpus, m: &Match, contact: Option<&str>) -> Reply {
     let words = wording(part.lang);
     let urgent = urgent(part, m, contact);
-    let choice = |i: &usize| Choice { id: part.entries[*i].id.clone(), question: part.entries[*i].question.clone() };
+    let choice =
+        |i: &usize| Choice { id: part.entries[*i].id.to_string(), question: part.entries[*i].question.to_string() };
     let body = match &m.outcome {
         Outcome::Answer(i) => Body::Answer(answer_view(part, &part.entries[*i])),
         Outcome::Suggest(ids) => Body::Suggest { intro: words.suggest, choices: ids.iter().map(choice).collect() },
@@ -130,17 +131,17 @@ pub fn entry_reply(part: &LanguageCorpus, entry: &Entry) -> Reply {
 fn answer_view(part: &LanguageCorpus, entry: &Entry) -> AnswerView {
     let words = wording(part.lang);
     AnswerView {
-        id: entry.id.clone(),
-        question: entry.question.clone(),
+        id: entry.id.to_string(),
+        question: entry.question.to_string(),
         blocks: blocks(&entry.answer),
         sources_heading: words.sources,
-        sources: entry.sources.clone(),
+        sources: entry.sources.to_vec(),
         related_heading: words.related,
         related: entry
             .related
             .iter()
             .filter_map(|id| part.entry(id))
-            .map(|e| Choice { id: e.id.clone(), question: e.question.clone() })
+            .map(|e| Choice { id: e.id.to_string(), question: e.question.to_string() })
             .collect(),
     }
 }
@@ -259,11 +260,11 @@ fn push_choices(out: &mut String, choices: &[Choice]) {
 /// How long an entry's reply is in Telegram's units (UTF-16 code units of the visible text).
 pub fn answer_length(entry: &Entry) -> usize {
     let view = AnswerView {
-        id: entry.id.clone(),
-        question: entry.question.clone(),
+        id: entry.id.to_string(),
+        question: entry.question.to_string(),
         blocks: blocks(&entry.answer),
         sources_heading: EN.sources,
-        sources: entry.sources.clone(),
+        sources: entry.sources.to_vec(),
         related_heading: EN.related,
         related: Vec::new(),
     };

@@ -45,7 +45,7 @@ pub fn group(engine: &Engine, questions: &[Unanswered]) -> Vec<Group> {
             let example = most_common(&c.texts);
             let m = engine.ask(&example);
             let part = engine.part(m.lang);
-            let closest = m.candidates.first().map(|top| (part.entries[top.entry].id.clone(), top.score));
+            let closest = m.candidates.first().map(|top| (part.entries[top.entry].id.to_string(), top.score));
             Group { count: c.texts.len(), example, latest: c.latest, closest }
         })
         .collect();

@@ -37,7 +37,7 @@ fn every_entry_meets_the_content_rules() {
         if entry.sources.len() > 3 {
             failures.push(format!("{}: {} sources", entry.id, entry.sources.len()));
         }
-        if entry.reviewed.len() != 10 {
+        if entry.reviewed.to_string().len() != 10 {
             failures.push(format!("{}: reviewed `{}`", entry.id, entry.reviewed));
         }
         if entry.related.is_empty() || entry.related.len() > 3 {

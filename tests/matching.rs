@@ -9,14 +9,14 @@ use immunofaq::matcher::{Engine, Outcome};
 fn answered_id(q: &str) -> Option<String> {
     let m = engine().ask(q);
     match m.outcome {
-        Outcome::Answer(i) => Some(engine().part(m.lang).entries[i].id.clone()),
+        Outcome::Answer(i) => Some(engine().part(m.lang).entries[i].id.to_string()),
         _ => None,
     }
 }
 
 fn top_ids(q: &str) -> Vec<String> {
     let m = engine().ask(q);
-    m.candidates.iter().take(3).map(|c| engine().part(m.lang).entries[c.entry].id.clone()).collect()
+    m.candidates.iter().take(3).map(|c| engine().part(m.lang).entries[c.entry].id.to_string()).collect()
 }
 
 #[test]

@@ -315,7 +315,7 @@ async fn an_edited_message_is_answered_again() {
     });
     let sent = fake.wait_for("sendMessage", Some(111), 2, WAIT).await;
     let question = &engine().corpus().find("hair-loss").unwrap().1.question;
-    assert!(text_of(&sent[1]).contains(question.as_str()), "{}", text_of(&sent[1]));
+    assert!(text_of(&sent[1]).contains(&**question), "{}", text_of(&sent[1]));
 }
 
 #[tokio::test]

@@ -109,7 +109,7 @@ pub fn report(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>], t: &Th
     for (item, candidates) in items.iter().zip(ranked) {
         let outcome = decide_with(candidates, t);
         let part = engine.corpus().parts.first().expect("a loaded corpus has a language");
-        let id_of = |i: usize| part.entries[i].id.as_str();
+        let id_of = |i: usize| &*part.entries[i].id;
         match &item.topic {
             Some(topic) => {
                 r.in_scope += 1;
@@ -151,7 +151,7 @@ fn print_errors(engine: &Engine, items: &[Item], ranked: &[Vec<Candidate>]) {
     for (item, candidates) in items.iter().zip(ranked) {
         let outcome = decide_with(candidates, &Thresholds::DEFAULT);
         let got = match &outcome {
-            Outcome::Answer(i) => Some(part.entries[*i].id.as_str()),
+            Outcome::Answer(i) => Some(&*part.entries[*i].id),
             _ => None,
         };
         let ok = match &item.topic {

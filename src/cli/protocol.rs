@@ -44,13 +44,13 @@ fn to_line<'a>(engine: &'a Engine, m: &Match) -> Line<'a> {
         if candidates.len() >= MIN_CANDIDATES {
             break;
         }
-        if !candidates.iter().any(|c| c.id == entry.id) {
+        if !candidates.iter().any(|c| c.id == &*entry.id) {
             candidates.push(CandidateLine { id: &entry.id, score: 0.0 });
         }
     }
     Line {
         id: match &m.outcome {
-            Outcome::Answer(i) => Some(&part.entries[*i].id),
+            Outcome::Answer(i) => Some(&*part.entries[*i].id),
             _ => None,
         },
         outcome: m.outcome.name(),

@@ -20,6 +20,7 @@ use crate::text::Language;
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
+pub use toml::value::Date;
 
 /// Everything under `faq/`: one part per language.
 #[derive(Debug, Clone)]
@@ -62,8 +63,8 @@ impl LanguageCorpus {
 
     /// The position of the entry with this id (the first in file order, should two share it).
     pub fn entry_index(&self, id: &str) -> Option<usize> {
-        let k = self.by_id.partition_point(|&i| self.entries[i as usize].id.as_str() < id);
-        self.by_id.get(k).map(|&i| i as usize).filter(|&i| self.entries[i].id == id)
+        let k = self.by_id.partition_point(|&i| &*self.entries[i as usize].id < id);
+        self.by_id.get(k).map(|&i| i as usize).filter(|&i| &*self.entries[i].id == id)
     }
 
     /// Sorts the entries' positions by id for `entry_index`, once the entries are all in.
@@ -91,17 +92,20 @@ pub struct Group {
     pub entries: Vec<usize>,
 }
 
+/// A large FAQ holds a hundred thousand of these for as long as it is served: texts and lists that never grow
+/// are boxed (no capacity word, no slack) and the review date is four bytes, not a string.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub id: String,
-    pub question: String,
+    pub id: Box<str>,
+    pub question: Box<str>,
     pub alternates: Phrasings,
     pub keywords: Phrasings,
-    pub answer: String,
+    pub answer: Box<str>,
     /// Shared: a large FAQ cites the same pages over and over, so each distinct source is held once.
-    pub sources: Vec<Arc<Source>>,
-    pub related: Vec<String>,
-    pub reviewed: String,
+    pub sources: Box<[Arc<Source>]>,
+    pub related: Box<[Box<str>]>,
+    /// Shown as written in the file (`2026-11-27`); compared as a date.
+    pub reviewed: Date,
     pub origin: Origin,
 }
 

@@ -73,12 +73,12 @@ pub async fn on_command(msg: Message, app: Arc<App>, cmd: Command) -> HandlerRes
         Command::Privacy => send_plain(&app, to, t.privacy).await?,
         Command::About => {
             let part = &engine.corpus().parts[0];
-            let latest = part.entries.iter().map(|e| e.reviewed.as_str()).max().unwrap_or("");
+            let latest = part.entries.iter().map(|e| e.reviewed).max().map(|d| d.to_string()).unwrap_or_default();
             let html = format!(
                 "{}\n\n• Entries: {}\n• Last reviewed: {}\n• Version: {}",
                 t.about,
                 engine.corpus().entry_count(),
-                render::escape(latest),
+                render::escape(&latest),
                 env!("CARGO_PKG_VERSION")
             );
             send_plain(&app, to, &html).await?;
@@ -152,7 +152,7 @@ pub async fn on_text(msg: Message, me: &Me, app: Arc<App>) -> HandlerResult {
     send_messages(&app, to, urgent.as_ref(), part.lang, &body, Some(msg.id)).await?;
     app.metrics.observe_latency(started.elapsed());
     let entry = match &m.outcome {
-        Outcome::Answer(i) => Some(part.entries[*i].id.clone()),
+        Outcome::Answer(i) => Some(part.entries[*i].id.to_string()),
         _ => None,
     };
     // Debug only: a line per question is noise at thousands a second; /metrics counts outcomes and latency.
@@ -169,7 +169,7 @@ pub async fn on_text(msg: Message, me: &Me, app: Arc<App>) -> HandlerResult {
         entry,
         urgent: m.is_urgent(),
         unanswered: (!matches!(m.outcome, Outcome::Answer(_))).then(|| crate::scrub::scrub(&text)),
-        candidates: m.candidates.iter().take(3).map(|c| part.entries[c.entry].id.clone()).collect(),
+        candidates: m.candidates.iter().take(3).map(|c| part.entries[c.entry].id.to_string()).collect(),
     });
     Ok(())
 }
@@ -266,7 +266,7 @@ async fn show_in_menu(app: &App, engine: &Engine, to: Target, message: MessageId
     let Some((part, entry)) = engine.corpus().find(id) else {
         return send_plain(app, to, texts(engine.corpus().parts[0].lang).gone).await;
     };
-    let group = part.groups.iter().position(|g| g.entries.iter().any(|&i| part.entries[i].id == id)).unwrap_or(0);
+    let group = part.groups.iter().position(|g| g.entries.iter().any(|&i| *part.entries[i].id == *id)).unwrap_or(0);
     let reply = reply::entry_reply(part, entry);
     let mut messages = render::body_messages(&reply, true);
     if messages.len() == 1 {
@@ -299,7 +299,10 @@ fn group_view(engine: &Engine, g: usize) -> Option<Outgoing> {
         .iter()
         .map(|&i| {
             let e = &part.entries[i];
-            vec![InlineKeyboardButton::callback(e.question.clone(), Callback::MenuAnswer(e.id.clone()).encode())]
+            vec![InlineKeyboardButton::callback(
+                e.question.to_string(),
+                Callback::MenuAnswer(e.id.to_string()).encode(),
+            )]
         })
         .collect();
     rows.push(vec![InlineKeyboardButton::callback(render::back_label(part.lang), Callback::Menu.encode())]);

@@ -313,14 +313,14 @@ mod tests {
             let mut texts = Vec::new();
             for e in &part.entries {
                 reader.read(&e.question, &mut reading);
-                texts.push((e.question.clone(), reading.tokens.clone()));
+                texts.push((e.question.to_string(), reading.tokens.clone()));
                 for phrasings in [&e.alternates, &e.keywords] {
                     let mut read = Vec::new();
                     reader.read_phrasings(phrasings, &mut reading, |r| read.push(r.tokens.clone()));
                     texts.extend(phrasings.iter().map(|t| t.into_owned()).zip(read));
                 }
                 reader.read(&e.answer, &mut reading);
-                texts.push((e.answer.clone(), reading.tokens.clone()));
+                texts.push((e.answer.to_string(), reading.tokens.clone()));
             }
             let names: HashMap<TermId, &str> = reader.terms.iter().map(|(t, &id)| (id, t.as_str())).collect();
             for (text, tokens) in texts {
