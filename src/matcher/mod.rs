@@ -10,7 +10,7 @@ mod warning;
 pub use decide::{Thresholds, decide, decide_with};
 pub use index::UnitKind;
 
-use crate::corpus::{Corpus, LanguageCorpus, Scope};
+use crate::corpus::{Corpus, Entry, LanguageCorpus, Scope};
 use crate::text::{Analysis, Analyzer, Language, TermId};
 use index::{Index, QueryTerm, Unit};
 use warning::WarningSigns;
@@ -103,6 +103,7 @@ impl Engine {
 
     fn build(mut corpus: Corpus, keep_texts: bool) -> Engine {
         let langs = corpus.parts.iter_mut().map(|part| build_language(part, keep_texts)).collect();
+        corpus.parts.iter_mut().flat_map(|p| &mut p.entries).for_each(Entry::repack);
         Engine { corpus, langs }
     }
 
