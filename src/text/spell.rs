@@ -9,16 +9,22 @@
 //! indexed by its consonant skeleton ("permanent" → "prmnnt"), which catches the double vowel slips that
 //! patients make most ("perminant", "diarhea") and the delete index misses.
 
-use rustc_hash::FxHasher;
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHasher};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
 
 pub struct Speller {
     min_len: usize,
     dictionary: Option<&'static rustc_hash::FxHashSet<&'static str>>,
-    /// word → how often the corpus uses it (ties go to the more common word)
+    /// While words are added: word → how often the corpus uses it (ties go to the more common word); `finish`
+    /// moves them, with `stems`, into `vocabulary`.
     words: HashMap<String, u32>,
     stems: HashSet<String>,
+    /// Every word and stem, once each, read once `finish` has run; its first `listed` strings are the words
+    /// the delete index numbers, sorted.
+    vocabulary: Vocabulary,
+    listed: u32,
     /// Per deletion variant, sorted by its hash: the hash's low bits (its top `BUCKET_BITS` are its bucket's)
     /// and the word's index, apart: a large corpus has millions of variants, and six bytes each instead of
     /// eight is a quarter less.
@@ -27,7 +33,6 @@ pub struct Speller {
     /// `delete_hashes` index where each value of the hash's top `BUCKET_BITS` bits starts: a look-up is then a short
     /// scan instead of a binary search over millions of variants.
     buckets: Vec<u32>,
-    list: Vec<String>,
     /// The words long enough for three edits, which the delete index leaves out (it would grow tenfold): few
     /// enough to be all looked at, with cheap bounds first.
     long: Vec<LongWord>,
@@ -46,10 +51,11 @@ impl Speller {
             dictionary: None,
             words: HashMap::default(),
             stems: HashSet::default(),
+            vocabulary: Vocabulary::default(),
+            listed: 0,
             delete_hashes: Vec::new(),
             delete_words: Vec::new(),
             buckets: Vec::new(),
-            list: Vec::new(),
             long: Vec::new(),
             pairs: HashMap::default(),
             packed_pairs: Vec::new(),
@@ -100,27 +106,50 @@ impl Speller {
 
     /// How often the corpus uses this word.
     pub fn frequency(&self, word: &str) -> u32 {
-        self.words.get(word).copied().unwrap_or(0)
+        self.vocabulary.find(word).map_or(0, |i| self.vocabulary.counts[i as usize])
     }
 
     /// Builds the delete index once all words are in.
     pub fn finish(&mut self) {
-        self.list = self.words.keys().filter(|w| w.chars().count() >= SHORTEST).cloned().collect();
-        self.list.sort();
-        let mut deletes = Vec::with_capacity(self.list.len() * 10);
+        let words = std::mem::take(&mut self.words);
+        let mut stems = std::mem::take(&mut self.stems);
+        let mut listed: Vec<(String, u32, u8)> = Vec::new();
+        let mut rest: Vec<(String, u32, u8)> = Vec::new();
+        for (word, count) in words {
+            let flags = WORD | if stems.remove(&word) { STEM } else { 0 };
+            if word.chars().count() >= SHORTEST { &mut listed } else { &mut rest }.push((word, count, flags));
+        }
+        rest.extend(stems.into_iter().map(|stem| (stem, 0, STEM)));
+        listed.sort_unstable();
+        rest.sort_unstable();
+        self.listed = listed.len() as u32;
+        listed.extend(rest);
+        self.vocabulary = Vocabulary::new(&listed);
+        drop(listed);
+        // Each word has at most this many variants: reserved at once, the list needs no room to grow.
+        let most: usize = (0..self.listed)
+            .map(|i| {
+                let len = self.vocabulary.get(i).chars().count();
+                let one = 1 + len + 1;
+                if max_distance(len, self.min_len).clamp(1, INDEXED_DISTANCE) == 2 { one + len * len / 2 } else { one }
+            })
+            .sum();
+        let mut deletes = Vec::with_capacity(most);
         let mut hashes = Vec::new();
         self.long.clear();
-        for (i, word) in self.list.iter().enumerate() {
+        for i in 0..self.listed {
+            let word = self.vocabulary.get(i);
             let len = word.chars().count();
             if len >= LONG_WORD {
                 let letters = letter_counts(word);
-                self.long.push(LongWord { id: i as u32, len, present: present(&letters), letters });
+                self.long.push(LongWord { id: i, len: len as u32, present: present(&letters), letters });
             }
             // Short words are indexed one edit deep for `nearby(.., true)`; `correction` never offers them.
             deletion_hashes(word, max_distance(len, self.min_len).clamp(1, INDEXED_DISTANCE), &mut hashes);
             hashes.push(hash(&skeleton(word)));
-            deletes.extend(hashes.iter().map(|&h| (h, i as u32)));
+            deletes.extend(hashes.iter().map(|&h| (h, i)));
         }
+        self.long.shrink_to_fit();
         deletes.sort_unstable();
         deletes.dedup();
         let mut buckets = vec![0u32; (1 << BUCKET_BITS) + 1];
@@ -151,20 +180,20 @@ impl Speller {
 
     /// A word is known when the corpus has it, or has another form of it ("tumours" when it has "tumour").
     pub fn knows(&self, word: &str, stem: &str) -> bool {
-        self.words.contains_key(word)
-            || self.stems.contains(stem)
+        self.uses(word)
+            || self.knows_form(stem)
             || word.chars().any(|c| c.is_numeric())
             || self.dictionary.is_some_and(|d| d.contains(word))
     }
 
     /// Whether the corpus itself uses this word, as written.
     pub fn uses(&self, word: &str) -> bool {
-        self.words.contains_key(word)
+        self.vocabulary.find(word).is_some_and(|i| self.vocabulary.flags[i as usize] & WORD != 0)
     }
 
     /// Whether the corpus uses some form of the word with this stem.
     pub fn knows_form(&self, stem: &str) -> bool {
-        self.stems.contains(stem)
+        self.vocabulary.find(stem).is_some_and(|i| self.vocabulary.flags[i as usize] & STEM != 0)
     }
 
     /// The corpus word this one most likely misspells, if any is close enough.
@@ -177,7 +206,7 @@ impl Speller {
         self.nearby(word)
             .into_iter()
             .filter(|n| !n.needs_context)
-            .min_by_key(|n| (n.distance, std::cmp::Reverse(self.words[n.word]), n.word))
+            .min_by_key(|n| (n.distance, std::cmp::Reverse(self.frequency(n.word)), n.word))
             .map(|n| (n.word, n.distance))
     }
 
@@ -192,7 +221,7 @@ impl Speller {
             return found;
         }
         let consider = |id: u32, found: &mut Vec<Near<'a>>| {
-            let candidate = self.list[id as usize].as_str();
+            let candidate = self.vocabulary.get(id);
             let distance = strsim::osa_distance(word, candidate);
             // Both words must allow the distance: a long typo must not land on a short word.
             let allowed = max_distance(len, self.min_len).min(max_distance(candidate.chars().count(), self.min_len));
@@ -219,7 +248,9 @@ impl Speller {
                 // Each edit changes the letter counts by two at most: a cheap bound before the real distance.
                 // A letter bucket one word has and the other lacks is one count apart at least, so the
                 // presence bits bound it more cheaply still.
-                if other.len.abs_diff(len) > limit || (mine ^ other.present).count_ones() as usize > 2 * limit {
+                if (other.len as usize).abs_diff(len) > limit
+                    || (mine ^ other.present).count_ones() as usize > 2 * limit
+                {
                     continue;
                 }
                 let apart: usize = letters.iter().zip(&other.letters).map(|(a, b)| a.abs_diff(*b) as usize).sum();
@@ -268,7 +299,7 @@ fn skeleton(word: &str) -> String {
 struct LongWord {
     id: u32,
     /// In characters.
-    len: usize,
+    len: u32,
     letters: [u8; 32],
     /// Which of `letters` are not zero, one bit each.
     present: u32,
@@ -317,6 +348,61 @@ fn max_distance(len: usize, min_len: usize) -> usize {
         l if l < LONG_WORD => 2,
         _ => 3,
     }
+}
+
+/// Strings, each held once in one buffer and found by a table of their numbers: a large corpus has a hundred
+/// thousand words and as many stems, and a map keyed by strings spends an allocation and a 24-byte header on
+/// each, three times over (words, stems, the sorted list).
+#[derive(Default)]
+struct Vocabulary {
+    text: String,
+    /// String `i` is `text[starts[i]..starts[i + 1]]`.
+    starts: Vec<u32>,
+    /// Per string: how often the corpus uses it as a word.
+    counts: Vec<u32>,
+    /// Per string: `WORD`, `STEM` or both.
+    flags: Vec<u8>,
+    /// The strings' numbers, by the `FxBuildHasher` hash of their text.
+    table: HashTable<u32>,
+}
+
+/// The string is a word the corpus uses.
+const WORD: u8 = 1;
+/// The string is the stem of a word the corpus uses.
+const STEM: u8 = 2;
+
+impl Vocabulary {
+    /// From distinct strings, each with its count and flags, numbered in the order given.
+    fn new(strings: &[(String, u32, u8)]) -> Vocabulary {
+        let bytes = strings.iter().map(|(s, _, _)| s.len()).sum();
+        let mut text = String::with_capacity(bytes);
+        let mut starts = Vec::with_capacity(strings.len() + 1);
+        let mut counts = Vec::with_capacity(strings.len());
+        let mut flags = Vec::with_capacity(strings.len());
+        let mut table = HashTable::with_capacity(strings.len());
+        starts.push(0);
+        for (i, (s, count, flag)) in strings.iter().enumerate() {
+            text.push_str(s);
+            starts.push(u32::try_from(text.len()).expect("the vocabulary stays below 4 GB"));
+            counts.push(*count);
+            flags.push(*flag);
+            let rehash = |&j: &u32| FxBuildHasher.hash_one(string(&text, &starts, j));
+            table.insert_unique(FxBuildHasher.hash_one(s), i as u32, rehash);
+        }
+        Vocabulary { text, starts, counts, flags, table }
+    }
+
+    fn get(&self, i: u32) -> &str {
+        string(&self.text, &self.starts, i)
+    }
+
+    fn find(&self, s: &str) -> Option<u32> {
+        self.table.find(FxBuildHasher.hash_one(s), |&i| self.get(i) == s).copied()
+    }
+}
+
+fn string<'a>(text: &'a str, starts: &[u32], i: u32) -> &'a str {
+    &text[starts[i as usize] as usize..starts[i as usize + 1] as usize]
 }
 
 /// The low byte of a packed pair: its count.
