@@ -41,7 +41,7 @@ pub struct Speller {
     pairs: HashMap<u64, u32>,
     /// Sorted `pair_key`s with their count (up to 255) in the low byte: a large corpus has millions of pairs,
     /// and eight bytes each is a third of what the map takes.
-    packed_pairs: Vec<u64>,
+    packed_pairs: PackedPairs,
 }
 
 impl Speller {
@@ -58,7 +58,7 @@ impl Speller {
             buckets: Vec::new(),
             long: Vec::new(),
             pairs: HashMap::default(),
-            packed_pairs: Vec::new(),
+            packed_pairs: PackedPairs::default(),
         }
     }
 
@@ -99,9 +99,7 @@ impl Speller {
 
     /// How often the corpus has these two words (as stems) side by side, in this order (up to 255).
     pub fn pair(&self, first: &str, second: &str) -> u32 {
-        let key = pair_key(first, second) & !PAIR_COUNT;
-        let at = self.packed_pairs.partition_point(|p| p & !PAIR_COUNT < key);
-        self.packed_pairs.get(at).filter(|p| *p & !PAIR_COUNT == key).map_or(0, |p| (p & PAIR_COUNT) as u32)
+        self.packed_pairs.count(pair_key(first, second))
     }
 
     /// How often the corpus uses this word.
@@ -164,7 +162,7 @@ impl Speller {
         let mut packed: Vec<u64> =
             self.pairs.drain().map(|(k, n)| (k & !PAIR_COUNT) | u64::from(n).min(PAIR_COUNT)).collect();
         packed.sort_unstable();
-        self.packed_pairs = packed;
+        self.packed_pairs = PackedPairs::new(&packed);
         self.pairs = HashMap::default();
         self.buckets = buckets;
     }
@@ -405,6 +403,51 @@ fn string<'a>(text: &'a str, starts: &[u32], i: u32) -> &'a str {
     &text[starts[i as usize] as usize..starts[i as usize + 1] as usize]
 }
 
+/// Packed pairs (`Speller::packed_pairs`) in six bytes each instead of eight: their top 16 bits are their
+/// bucket's, as in the delete index, and the rest is kept in two lists. A look-up is a short search in one
+/// bucket.
+#[derive(Default)]
+struct PackedPairs {
+    /// Where each value of the top 16 bits starts in `high` and `low`.
+    buckets: Vec<u32>,
+    /// Bits 16 to 47.
+    high: Vec<u32>,
+    /// Bits 0 to 15: the key's lowest kept byte, then the count.
+    low: Vec<u16>,
+}
+
+impl PackedPairs {
+    /// From sorted packed pairs.
+    fn new(packed: &[u64]) -> PackedPairs {
+        let mut buckets = vec![0u32; (1 << 16) + 1];
+        for &p in packed {
+            buckets[(p >> 48) as usize + 1] += 1;
+        }
+        for b in 1..buckets.len() {
+            buckets[b] += buckets[b - 1];
+        }
+        let high = packed.iter().map(|&p| (p >> 16) as u32).collect();
+        let low = packed.iter().map(|&p| p as u16).collect();
+        PackedPairs { buckets, high, low }
+    }
+
+    /// The count of the first pair, in sorted order, whose key matches `key`'s bits above `PAIR_COUNT`; 0 for none.
+    fn count(&self, key: u64) -> u32 {
+        let Some(range) = self.buckets.get((key >> 48) as usize..(key >> 48) as usize + 2) else {
+            return 0;
+        };
+        let (start, end) = (range[0] as usize, range[1] as usize);
+        let (high, low) = ((key >> 16) as u32, (key as u16) >> 8);
+        let at = start + self.high[start..end].partition_point(|&h| h < high);
+        (at..end)
+            .take_while(|&i| self.high[i] == high)
+            .map(|i| self.low[i])
+            .find(|&l| l >> 8 >= low)
+            .filter(|&l| l >> 8 == low)
+            .map_or(0, |l| u32::from(l & PAIR_COUNT as u16))
+    }
+}
+
 /// The low byte of a packed pair: its count.
 const PAIR_COUNT: u64 = 0xFF;
 /// Shorter words are not worth correcting towards: one letter is no evidence.
@@ -473,6 +516,29 @@ mod tests {
             let mut found = Vec::new();
             deletion_hashes(&word, distance, &mut found);
             prop_assert_eq!(found, expected);
+        }
+
+        /// Split into buckets and two lists, the pairs answer as a binary search over the sorted packed keys
+        /// does, including keys that differ only in the byte the count takes.
+        #[test]
+        fn packed_pairs_answer_as_the_sorted_keys_do(
+            keys in proptest::collection::vec((0u64..4, 0u64..4, 0u64..4, 0u64..4, 1u32..300), 0..40),
+            probes in proptest::collection::vec((0u64..4, 0u64..4, 0u64..4, 0u64..4), 0..40),
+        ) {
+            // Few distinct values in each part of the key, so that keys share buckets and upper bits.
+            let key = |(a, b, c, d): (u64, u64, u64, u64)| a << 62 | b << 40 | c << 16 | d << 7;
+            let mut packed: Vec<u64> = keys
+                .iter()
+                .map(|&(a, b, c, d, n)| (key((a, b, c, d)) & !PAIR_COUNT) | u64::from(n).min(PAIR_COUNT))
+                .collect();
+            packed.sort_unstable();
+            let pairs = PackedPairs::new(&packed);
+            for &probe in &probes {
+                let k = key(probe) & !PAIR_COUNT;
+                let at = packed.partition_point(|p| p & !PAIR_COUNT < k);
+                let expected = packed.get(at).filter(|p| *p & !PAIR_COUNT == k).map_or(0, |p| (p & PAIR_COUNT) as u32);
+                prop_assert_eq!(pairs.count(key(probe)), expected);
+            }
         }
     }
 
