@@ -75,7 +75,9 @@ impl Phrasings {
 impl<S: AsRef<str>> FromIterator<S> for Phrasings {
     fn from_iter<I: IntoIterator<Item = S>>(texts: I) -> Self {
         let texts: Vec<S> = texts.into_iter().collect();
-        let mut numbers: HashMap<&str, u32> = HashMap::default();
+        // An entry's phrasings share most of their words: a few distinct ones per text is room enough to fill the
+        // table without growing it again and again (a 100,000-entry FAQ builds one per entry).
+        let mut numbers: HashMap<&str, u32> = HashMap::with_capacity_and_hasher(texts.len() * 4, Default::default());
         let mut words = String::new();
         let mut codes = Vec::new();
         for text in &texts {

@@ -676,15 +676,24 @@ struct Postings {
     starts: Vec<u32>,
 }
 
+/// `f32::total_cmp`'s order as an unsigned integer's.
+fn total_order(x: f32) -> u32 {
+    let bits = x.to_bits();
+    // Negative numbers sort by flipped bits (the largest magnitude first), the rest above them.
+    if bits >> 31 == 1 { !bits } else { bits | 1 << 31 }
+}
+
 impl Postings {
     /// Turns rows around: per term, the slots that use it with their weights, smallest `key` first (then lowest
     /// slot), at most `cap` of them: a walk never goes further. Terms with more slots than that gather theirs
     /// apart and keep cutting them back to the best `cap`, so no full list of a common word is ever held.
     fn invert(rows: &Rows, terms: usize, cap: usize, key: impl Fn(u32) -> f32) -> Postings {
-        let order = |a: &(u32, f32), b: &(u32, f32)| key(a.0).total_cmp(&key(b.0)).then(a.0.cmp(&b.0));
-        let cut = |list: &mut Vec<(u32, f32)>| {
+        // A posting's place in its list as one integer, its key's bits in total order then its slot: the key is
+        // then looked up (far into the slots' table) once per posting rather than twice per comparison.
+        let place = |slot: u32| u64::from(total_order(key(slot))) << 32 | u64::from(slot);
+        let cut = |list: &mut Vec<(u64, f32)>| {
             if list.len() > cap {
-                list.select_nth_unstable_by(cap, order);
+                list.select_nth_unstable_by_key(cap, |&(place, _)| place);
                 list.truncate(cap);
             }
         };
@@ -696,7 +705,7 @@ impl Postings {
         }
         let mut items = vec![(0u32, 0.0f32); starts[terms] as usize];
         let mut next = starts.clone();
-        let mut crowded: HashMap<TermId, Vec<(u32, f32)>> = HashMap::default();
+        let mut crowded: HashMap<TermId, Vec<(u64, f32)>> = HashMap::default();
         for slot in 0..rows.slots() {
             for &(t, w) in rows.row(slot) {
                 if counts[t as usize] <= cap {
@@ -704,7 +713,7 @@ impl Postings {
                     next[t as usize] += 1;
                 } else {
                     let list = crowded.entry(t).or_default();
-                    list.push((slot as u32, w));
+                    list.push((place(slot as u32), w));
                     if list.len() == 2 * cap {
                         cut(list);
                     }
@@ -713,10 +722,21 @@ impl Postings {
         }
         for (t, mut list) in crowded {
             cut(&mut list);
-            items[starts[t as usize] as usize..starts[t as usize + 1] as usize].copy_from_slice(&list);
+            let kept = list.iter().map(|&(place, w)| (place as u32, w));
+            items[starts[t as usize] as usize..starts[t as usize + 1] as usize]
+                .iter_mut()
+                .zip(kept)
+                .for_each(|(i, k)| *i = k);
         }
+        let mut placed: Vec<(u64, f32)> = Vec::new();
         for t in 0..terms {
-            items[starts[t] as usize..starts[t + 1] as usize].sort_unstable_by(order);
+            let list = &mut items[starts[t] as usize..starts[t + 1] as usize];
+            placed.clear();
+            placed.extend(list.iter().map(|&(slot, w)| (place(slot), w)));
+            placed.sort_unstable_by_key(|&(place, _)| place);
+            for (item, &(place, w)) in list.iter_mut().zip(&placed) {
+                *item = (place as u32, w);
+            }
         }
         Postings { items, starts }
     }
@@ -730,6 +750,18 @@ impl Postings {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Posting lists are sorted by `total_order`, which must agree with the `total_cmp` order they had.
+    #[test]
+    fn total_order_sorts_as_total_cmp() {
+        let mut values = vec![0.0f32, -0.0, 1.0, -1.0, 1e-40, -1e-40, f32::MAX, f32::MIN, f32::INFINITY];
+        values.extend([f32::NEG_INFINITY, f32::NAN, -f32::NAN, 0.5, -0.5, 3.25, 1e30, -1e30]);
+        for a in &values {
+            for b in &values {
+                assert_eq!(total_order(*a).cmp(&total_order(*b)), a.total_cmp(b), "{a} {b}");
+            }
+        }
+    }
 
     proptest! {
         /// Packed lists come back as they went in.

@@ -145,20 +145,21 @@ impl Speller {
             // Short words are indexed one edit deep for `nearby(.., true)`; `correction` never offers them.
             deletion_hashes(word, max_distance(len, self.min_len).clamp(1, INDEXED_DISTANCE), &mut hashes);
             hashes.push(hash(&skeleton(word)));
-            deletes.extend(hashes.iter().map(|&h| (h, i)));
+            // (hash, word) packed in one integer, which sorts in the same order as the pair and about twice as fast.
+            deletes.extend(hashes.iter().map(|&h| u64::from(h) << 32 | u64::from(i)));
         }
         self.long.shrink_to_fit();
         deletes.sort_unstable();
         deletes.dedup();
         let mut buckets = vec![0u32; (1 << BUCKET_BITS) + 1];
-        for &(h, _) in &deletes {
-            buckets[bucket(h) + 1] += 1;
+        for &d in &deletes {
+            buckets[bucket((d >> 32) as u32) + 1] += 1;
         }
         for b in 1..buckets.len() {
             buckets[b] += buckets[b - 1];
         }
-        self.delete_hashes = deletes.iter().map(|&(h, _)| h as u16).collect();
-        self.delete_words = deletes.iter().map(|&(_, w)| w).collect();
+        self.delete_hashes = deletes.iter().map(|&d| (d >> 32) as u16).collect();
+        self.delete_words = deletes.iter().map(|&d| d as u32).collect();
         let mut packed: Vec<u64> =
             self.pairs.drain().map(|(k, n)| (k & !PAIR_COUNT) | u64::from(n).min(PAIR_COUNT)).collect();
         packed.sort_unstable();
