@@ -39,8 +39,8 @@ pub struct Speller {
     /// Neighbouring words the corpus uses (hashed pair of stems → how often), to read a slip in its context;
     /// `finish` packs them into `packed_pairs`.
     pairs: HashMap<u64, u32>,
-    /// Sorted `pair_key`s with their count (up to 255) in the low byte: a large corpus has millions of pairs,
-    /// and eight bytes each is a third of what the map takes.
+    /// The pairs' `pair_key`s with their count (up to 255): a large corpus has millions of pairs, and six bytes
+    /// each is far less than the map spends on a slot.
     packed_pairs: PackedPairs,
 }
 
