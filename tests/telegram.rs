@@ -252,6 +252,23 @@ async fn start_without_a_link_welcomes_with_examples_and_the_menu() {
 }
 
 #[tokio::test]
+async fn about_gives_the_entry_count_the_latest_review_date_and_the_version() {
+    let fake = FakeTelegram::start().await;
+    let _bot = BotProcess::start(&fake, &[]).await;
+    fake.text(119, "/about");
+    let sent = fake.wait_for("sendMessage", Some(119), 1, WAIT).await;
+    let text = text_of(&sent[0]);
+    let corpus = engine().corpus();
+    // Dates written as in the files (YYYY-MM-DD) sort as dates, so the latest is the largest string.
+    let latest = corpus.parts.iter().flat_map(|p| &p.entries).map(|e| e.reviewed.to_string()).max().unwrap();
+    assert!(latest.len() == 10 && latest.as_bytes()[4] == b'-' && latest.as_bytes()[7] == b'-', "{latest}");
+    assert!(text.contains(&format!("Entries: {}", corpus.entry_count())), "{text}");
+    assert!(text.contains(&format!("Last reviewed: {latest}")), "{text}");
+    assert!(text.contains(&format!("Version: {}", env!("CARGO_PKG_VERSION"))), "{text}");
+    assert_valid_html(&sent[0]);
+}
+
+#[tokio::test]
 async fn feedback_is_recorded_thanked_and_the_thumbs_removed() {
     let fake = FakeTelegram::start().await;
     let _bot = BotProcess::start(&fake, &[]).await;
