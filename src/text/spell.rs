@@ -187,12 +187,12 @@ impl Speller {
 
     /// Whether the corpus itself uses this word, as written.
     pub fn uses(&self, word: &str) -> bool {
-        self.vocabulary.find(word).is_some_and(|i| self.vocabulary.flags[i as usize] & WORD != 0)
+        self.vocabulary.is(word, WORD)
     }
 
     /// Whether the corpus uses some form of the word with this stem.
     pub fn knows_form(&self, stem: &str) -> bool {
-        self.vocabulary.find(stem).is_some_and(|i| self.vocabulary.flags[i as usize] & STEM != 0)
+        self.vocabulary.is(stem, STEM)
     }
 
     /// The corpus word this one most likely misspells, if any is close enough.
@@ -397,6 +397,11 @@ impl Vocabulary {
 
     fn find(&self, s: &str) -> Option<u32> {
         self.table.find(FxBuildHasher.hash_one(s), |&i| self.get(i) == s).copied()
+    }
+
+    /// Whether the string is held with this flag (`WORD` or `STEM`).
+    fn is(&self, s: &str, flag: u8) -> bool {
+        self.find(s).is_some_and(|i| self.flags[i as usize] & flag != 0)
     }
 }
 
