@@ -40,16 +40,16 @@ pub struct Index {
     pub terms: HashMap<String, TermId>,
     /// Inverse document frequency per term, over entries.
     pub idf: Vec<f32>,
-    /// Per term: (unit, weight), shortest units first so a capped walk keeps the strongest matches. Only the
+    /// Per term: the units that use it, shortest first so a capped walk keeps the strongest matches. Only the
     /// first `MAX_POSTINGS_PER_TERM` are kept: no walk goes further.
-    postings: Postings,
+    postings: Postings<UnitPosting>,
     pub units: Vec<Unit>,
     /// Per entry: its answer's terms (sorted, deduplicated), for the light answer-text signal, stored as the
     /// gaps between them: small numbers pack into fewer bytes.
     answer_terms: PackedIds,
     /// Per term: (entry, weight) in the entry's profile, all its phrasings together: a term that many of an
     /// entry's phrasings use says more about the entry than one that a single alternate happens to use.
-    entry_postings: Postings,
+    entry_postings: Postings<(u32, f32)>,
     pub entry_norms: Vec<f32>,
     /// Per unit: its words in order, function words included (as term ids), for the word-order signal.
     sequences: PackedIds,
@@ -91,8 +91,8 @@ impl Index {
         let gather::Gathered {
             mut terms,
             mut units,
-            mut unit_rows,
-            mut entry_rows,
+            unit_rows,
+            entry_rows,
             mut sequences,
             mut answer_terms,
             entry_units,
@@ -102,15 +102,23 @@ impl Index {
         let n = entry_units.len() - 1;
         // An entry lists each of its terms once, so a term's count in the entry rows is its entry frequency.
         let idf: Vec<f32> = entry_rows.term_counts(terms.len()).into_iter().map(|df| signals::idf(df, n)).collect();
-        let norms = unit_rows.weigh(|t, factor| factor * idf[t as usize]);
+        let unit_weight = |t: TermId, factor: f32| UnitPosting::weights(idf[t as usize])[UnitPosting::part(factor)];
+        let norms = unit_rows.norms(unit_weight);
         for (unit, norm) in units.iter_mut().zip(norms) {
             unit.norm = norm;
         }
         let cap = signals::MAX_POSTINGS_PER_TERM;
-        let postings = Postings::invert(&unit_rows, terms.len(), cap, |u| units[u as usize].norm);
+        let postings = Postings::invert(&unit_rows, terms.len(), cap, |u| units[u as usize].norm, UnitPosting::new);
         drop(unit_rows);
-        let entry_norms = entry_rows.weigh(|t, share| idf[t as usize] * signals::profile_weight(share));
-        let entry_postings = Postings::invert(&entry_rows, terms.len(), cap, |e| entry_norms[e as usize]);
+        let entry_weight = |t: TermId, share: f32| idf[t as usize] * signals::profile_weight(share);
+        let entry_norms = entry_rows.norms(entry_weight);
+        let entry_postings = Postings::invert(
+            &entry_rows,
+            terms.len(),
+            cap,
+            |e| entry_norms[e as usize],
+            |e, t, share| (e, entry_weight(t, share)),
+        );
         drop(entry_rows);
         // Lexicon stems no phrasing or answer uses were interned along the way; the question side must still
         // see them as words the corpus does not know.
@@ -291,7 +299,7 @@ impl Dots {
         &mut self,
         query: &[QueryTerm],
         query_norm: f32,
-        postings: &Postings,
+        postings: &Postings<impl Posting>,
         idf: &[f32],
         size: usize,
         norm: impl Fn(u32) -> f32,
@@ -312,8 +320,10 @@ impl Dots {
             // Beyond this slot norm the term's share of a similarity is negligible.
             let reach = q.weight * idf[t as usize] / (query_norm.sqrt() * signals::NEGLIGIBLE);
             let reach = reach * reach;
-            let mut add = |stride: &[(u32, f32)]| {
-                for &(slot, w) in stride {
+            let weights = UnitPosting::weights(idf[t as usize]);
+            let mut add = |stride: &[_]| {
+                for &posting in stride {
+                    let (slot, w) = Posting::get(posting, &weights);
                     let value = &mut values[slot as usize];
                     // A slot is new while its value is zero, and only +0.0: weights are positive. (An integer test
                     // is cheaper than a float one.)
@@ -327,13 +337,13 @@ impl Dots {
             let mut strides = list.chunks_exact(CHECK_EVERY);
             'walk: {
                 for stride in &mut strides {
-                    if norm(stride[0].0) > reach {
+                    if norm(stride[0].slot()) > reach {
                         break 'walk;
                     }
                     add(stride);
                 }
                 let rest = strides.remainder();
-                if rest.first().is_some_and(|&(slot, _)| norm(slot) <= reach) {
+                if rest.first().is_some_and(|p| norm(p.slot()) <= reach) {
                     add(rest);
                 }
             }
@@ -653,15 +663,13 @@ impl Rows {
         counts
     }
 
-    /// Replaces every weight by `weight(term, weight)`; returns each slot's norm, the sum of its squared
-    /// weights (added in term order).
-    fn weigh(&mut self, weight: impl Fn(TermId, f32) -> f32) -> Vec<f32> {
+    /// Each slot's norm: the sum of its terms' squared `weight(term, row value)`, added in term order.
+    fn norms(&self, weight: impl Fn(TermId, f32) -> f32) -> Vec<f32> {
         let mut norms = vec![0.0f32; self.slots()];
         for (slot, norm) in norms.iter_mut().enumerate() {
-            let range = self.starts[slot] as usize..self.starts[slot + 1] as usize;
-            for (t, w) in &mut self.items[range] {
-                *w = weight(*t, *w);
-                *norm += *w * *w;
+            for &(t, value) in self.row(slot) {
+                let w = weight(t, value);
+                *norm += w * w;
             }
         }
         norms
@@ -671,9 +679,63 @@ impl Rows {
 /// Every term's posting list in one buffer (`items[starts[t]..starts[t + 1]]`): a list per term would cost an
 /// allocation each, and growing millions of postings one push at a time leaves the heap fragmented.
 #[derive(PartialEq)]
-struct Postings {
-    items: Vec<(u32, f32)>,
+struct Postings<P> {
+    items: Vec<P>,
     starts: Vec<u32>,
+}
+
+/// One posting: a slot and the term's weight in it, given the term's weights in `UnitPosting::weights`.
+trait Posting: Copy {
+    fn get(self, weights: &[f32; 2]) -> (u32, f32);
+    fn slot(self) -> u32;
+}
+
+/// An entry profile's posting: the weight is its own (it depends on how many of the entry's phrasings use the
+/// term).
+impl Posting for (u32, f32) {
+    fn get(self, _: &[f32; 2]) -> (u32, f32) {
+        self
+    }
+
+    fn slot(self) -> u32 {
+        self.0
+    }
+}
+
+/// A phrasing's posting in four bytes: the unit, and in the top bit whether the term is there only as a broader
+/// concept or part of one. Its weight is then the term's idf, whole or at `BROADER_FACTOR`, looked up per list:
+/// the same number a stored weight would be, in half the memory the walks read.
+#[derive(Clone, Copy, PartialEq)]
+struct UnitPosting(u32);
+
+impl UnitPosting {
+    const BROADER: u32 = 1 << 31;
+
+    fn new(unit: u32, _: TermId, factor: f32) -> UnitPosting {
+        assert!(unit < Self::BROADER, "fewer than 2^31 phrasings");
+        UnitPosting(unit | if UnitPosting::part(factor) == 1 { Self::BROADER } else { 0 })
+    }
+
+    /// Which of `weights` a term's kind factor picks: `term_factor` gives one of the two.
+    fn part(factor: f32) -> usize {
+        debug_assert!(factor == 1.0 || factor == signals::BROADER_FACTOR, "a kind factor {factor}");
+        usize::from(factor != 1.0)
+    }
+
+    /// A term's weight in a phrasing, by `part`: `factor · idf`, as computed for the phrasing's norm.
+    fn weights(idf: f32) -> [f32; 2] {
+        [1.0 * idf, signals::BROADER_FACTOR * idf]
+    }
+}
+
+impl Posting for UnitPosting {
+    fn get(self, weights: &[f32; 2]) -> (u32, f32) {
+        (self.slot(), weights[(self.0 >> 31) as usize])
+    }
+
+    fn slot(self) -> u32 {
+        self.0 & !Self::BROADER
+    }
 }
 
 /// `f32::total_cmp`'s order as an unsigned integer's.
@@ -683,11 +745,18 @@ fn total_order(x: f32) -> u32 {
     if bits >> 31 == 1 { !bits } else { bits | 1 << 31 }
 }
 
-impl Postings {
-    /// Turns rows around: per term, the slots that use it with their weights, smallest `key` first (then lowest
-    /// slot), at most `cap` of them: a walk never goes further. Terms with more slots than that gather theirs
-    /// apart and keep cutting them back to the best `cap`, so no full list of a common word is ever held.
-    fn invert(rows: &Rows, terms: usize, cap: usize, key: impl Fn(u32) -> f32) -> Postings {
+impl<P: Posting> Postings<P> {
+    /// Turns rows around: per term, the slots that use it as `posting(slot, term, row value)`, smallest `key`
+    /// first (then lowest slot), at most `cap` of them: a walk never goes further. Terms with more slots than
+    /// that gather theirs apart and keep cutting them back to the best `cap`, so no full list of a common word is
+    /// ever held.
+    fn invert(
+        rows: &Rows,
+        terms: usize,
+        cap: usize,
+        key: impl Fn(u32) -> f32,
+        posting: impl Fn(u32, TermId, f32) -> P,
+    ) -> Postings<P> {
         // A posting's place in its list as one integer, its key's bits in total order then its slot: the key is
         // then looked up (far into the slots' table) once per posting rather than twice per comparison.
         let place = |slot: u32| u64::from(total_order(key(slot))) << 32 | u64::from(slot);
@@ -729,19 +798,18 @@ impl Postings {
                 .for_each(|(i, k)| *i = k);
         }
         let mut placed: Vec<(u64, f32)> = Vec::new();
+        let mut postings = Vec::with_capacity(items.len());
         for t in 0..terms {
-            let list = &mut items[starts[t] as usize..starts[t + 1] as usize];
+            let list = &items[starts[t] as usize..starts[t + 1] as usize];
             placed.clear();
             placed.extend(list.iter().map(|&(slot, w)| (place(slot), w)));
             placed.sort_unstable_by_key(|&(place, _)| place);
-            for (item, &(place, w)) in list.iter_mut().zip(&placed) {
-                *item = (place as u32, w);
-            }
+            postings.extend(placed.iter().map(|&(place, w)| posting(place as u32, t as TermId, w)));
         }
-        Postings { items, starts }
+        Postings { items: postings, starts }
     }
 
-    fn list(&self, term: TermId) -> &[(u32, f32)] {
+    fn list(&self, term: TermId) -> &[P] {
         &self.items[self.starts[term as usize] as usize..self.starts[term as usize + 1] as usize]
     }
 }
@@ -764,6 +832,15 @@ mod tests {
     }
 
     proptest! {
+        /// A four-byte posting gives back its unit and exactly the weight `factor · idf` a stored one held.
+        #[test]
+        fn unit_postings_give_back_unit_and_weight(unit in 0u32..UnitPosting::BROADER, idf in 0.0f32..20.0, broader: bool) {
+            let factor = if broader { term_factor(TermKind::Broader) } else { term_factor(TermKind::Word) };
+            let posting = UnitPosting::new(unit, 0, factor);
+            prop_assert_eq!(posting.slot(), unit);
+            prop_assert_eq!(posting.get(&UnitPosting::weights(idf)), (unit, factor * idf));
+        }
+
         /// Packed lists come back as they went in.
         #[test]
         fn packed_ids_round_trip(
