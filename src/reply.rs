@@ -133,7 +133,7 @@ fn answer_view(part: &LanguageCorpus, entry: &Entry) -> AnswerView {
     AnswerView {
         id: entry.id.to_string(),
         question: entry.question.to_string(),
-        blocks: blocks(&entry.answer),
+        blocks: blocks(&entry.answer.text()),
         sources_heading: words.sources,
         sources: entry.sources.to_vec(),
         related_heading: words.related,
@@ -262,7 +262,7 @@ pub fn answer_length(entry: &Entry) -> usize {
     let view = AnswerView {
         id: entry.id.to_string(),
         question: entry.question.to_string(),
-        blocks: blocks(&entry.answer),
+        blocks: blocks(&entry.answer.text()),
         sources_heading: EN.sources,
         sources: entry.sources.to_vec(),
         related_heading: EN.related,

@@ -24,7 +24,7 @@ fn every_required_topic_has_an_entry_with_exactly_its_id() {
 fn every_entry_meets_the_content_rules() {
     let mut failures = Vec::new();
     for entry in &engine().corpus().parts[0].entries {
-        let length = entry.answer.chars().count();
+        let length = entry.answer.text().chars().count();
         if entry.alternates.len() < 8 {
             failures.push(format!("{}: {} alternates", entry.id, entry.alternates.len()));
         }
@@ -51,7 +51,7 @@ fn every_entry_meets_the_content_rules() {
 fn answers_give_no_dosing_advice_and_no_promises() {
     let banned = ["mg", "milligram", "you will be cured", "guaranteed", "will definitely", "100% "];
     for entry in &engine().corpus().parts[0].entries {
-        let answer = format!(" {} ", entry.answer.to_lowercase());
+        let answer = format!(" {} ", entry.answer.text().to_lowercase());
         for word in banned {
             let hit = if word == "mg" {
                 answer.split(|c: char| !c.is_alphanumeric()).any(|w| w == "mg")

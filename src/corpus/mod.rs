@@ -1,11 +1,13 @@
 //! The FAQ corpus as admins write it: entries, groups, lexicon and warning signs, loaded from `faq/<lang>/*.toml`
 //! and validated so that a broken corpus is never served.
 
+mod answer;
 mod load;
 mod phrasings;
 mod problem;
 mod toml_read;
 
+pub use answer::{Answer, pack as pack_answers};
 pub use load::{Loaded, load};
 pub use phrasings::Phrasings;
 pub use problem::{Problem, Severity};
@@ -100,7 +102,7 @@ pub struct Entry {
     pub question: Box<str>,
     pub alternates: Phrasings,
     pub keywords: Phrasings,
-    pub answer: Box<str>,
+    pub answer: Answer,
     /// Shared: a large FAQ cites the same pages over and over, so each distinct source is held once.
     pub sources: Box<[Arc<Source>]>,
     pub related: Box<[Box<str>]>,
@@ -127,7 +129,6 @@ impl Entry {
     pub fn repack(&mut self) {
         self.id = Box::from(&*self.id);
         self.question = Box::from(&*self.question);
-        self.answer = Box::from(&*self.answer);
         self.related = self.related.iter().map(|r| Box::from(&**r)).collect();
     }
 }

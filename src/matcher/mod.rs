@@ -104,6 +104,7 @@ impl Engine {
     fn build(mut corpus: Corpus, keep_texts: bool) -> Engine {
         let langs = corpus.parts.iter_mut().map(|part| build_language(part, keep_texts)).collect();
         corpus.parts.iter_mut().flat_map(|p| &mut p.entries).for_each(Entry::repack);
+        crate::corpus::pack_answers(corpus.parts.iter_mut().flat_map(|p| &mut p.entries).map(|e| &mut e.answer));
         Engine { corpus, langs }
     }
 

@@ -368,8 +368,8 @@ mod tests {
                     reader.read_phrasings(phrasings, &mut reading, |r| read.push(r.tokens.clone()));
                     texts.extend(phrasings.iter().map(|t| t.into_owned()).zip(read));
                 }
-                reader.read(&e.answer, &mut reading);
-                texts.push((e.answer.to_string(), reading.tokens.clone()));
+                reader.read(&e.answer.text(), &mut reading);
+                texts.push((e.answer.text().into_owned(), reading.tokens.clone()));
             }
             let names: HashMap<TermId, &str> = reader.terms.iter().map(|(t, &id)| (id, t.as_str())).collect();
             for (text, tokens) in texts {

@@ -142,7 +142,7 @@ fn read_run(part: &LanguageCorpus, analyzer: &Analyzer, entries: Range<usize>) -
         seen_in_entry.sort_unstable();
         let unit_count = (units.len() - first_unit).max(1) as f32;
         entry_rows.push(seen_in_entry.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as f32 / unit_count)));
-        reader.read(&entry.answer, &mut reading);
+        reader.read(&entry.answer.text(), &mut reading);
         answer.clear();
         answer.extend(reading.content().map(|t| t.term));
         push_answer(&mut answer_terms, &mut answer);
