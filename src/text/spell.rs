@@ -25,14 +25,16 @@ pub struct Speller {
     /// the delete index numbers, sorted.
     vocabulary: Vocabulary,
     listed: u32,
-    /// Per deletion variant, sorted by its hash: the hash's low bits (its top `BUCKET_BITS` are its bucket's)
-    /// and the word's index, apart: a large corpus has millions of variants, and six bytes each instead of
-    /// eight is a quarter less.
-    delete_hashes: Vec<u16>,
-    delete_words: Vec<u32>,
-    /// `delete_hashes` index where each value of the hash's top `BUCKET_BITS` bits starts: a look-up is then a short
+    /// Per deletion variant, sorted by its hash then word, in four bytes: the hash's low bits (its top
+    /// `bucket_bits` are its bucket's) above the word's index, which takes at most `bucket_bits` bits. A large
+    /// corpus has millions of variants, and four bytes each instead of eight is half; the whole hash is kept,
+    /// so the look-ups find exactly the words eight bytes would.
+    deletes: Vec<u32>,
+    /// `deletes` index where each value of the hash's top `bucket_bits` bits starts: a look-up is then a short
     /// scan instead of a binary search over millions of variants.
     buckets: Vec<u32>,
+    /// At least `BUCKET_BITS`, and as many as the words' indices need: more words, more (and smaller) buckets.
+    bucket_bits: u32,
     /// The words long enough for three edits, which the delete index leaves out (it would grow tenfold): few
     /// enough to be all looked at, with cheap bounds first.
     long: Vec<LongWord>,
@@ -53,8 +55,8 @@ impl Speller {
             stems: HashSet::default(),
             vocabulary: Vocabulary::default(),
             listed: 0,
-            delete_hashes: Vec::new(),
-            delete_words: Vec::new(),
+            deletes: Vec::new(),
+            bucket_bits: BUCKET_BITS,
             buckets: Vec::new(),
             long: Vec::new(),
             pairs: HashMap::default(),
@@ -151,15 +153,17 @@ impl Speller {
         self.long.shrink_to_fit();
         deletes.sort_unstable();
         deletes.dedup();
-        let mut buckets = vec![0u32; (1 << BUCKET_BITS) + 1];
+        let word_bits = u32::BITS - self.listed.saturating_sub(1).leading_zeros();
+        assert!(word_bits < u32::BITS, "fewer than 2^31 words");
+        self.bucket_bits = word_bits.max(BUCKET_BITS);
+        let mut buckets = vec![0u32; (1 << self.bucket_bits) + 1];
         for &d in &deletes {
-            buckets[bucket((d >> 32) as u32) + 1] += 1;
+            buckets[self.bucket((d >> 32) as u32) + 1] += 1;
         }
         for b in 1..buckets.len() {
             buckets[b] += buckets[b - 1];
         }
-        self.delete_hashes = deletes.iter().map(|&d| (d >> 32) as u16).collect();
-        self.delete_words = deletes.iter().map(|&d| d as u32).collect();
+        self.deletes = deletes.iter().map(|&d| self.low((d >> 32) as u32) << self.bucket_bits | d as u32).collect();
         let mut packed: Vec<u64> =
             self.pairs.drain().map(|(k, n)| (k & !PAIR_COUNT) | u64::from(n).min(PAIR_COUNT)).collect();
         packed.sort_unstable();
@@ -170,11 +174,22 @@ impl Speller {
 
     /// The words indexed under a deletion-variant hash.
     fn under(&self, h: u32) -> impl Iterator<Item = u32> + '_ {
-        let b = bucket(h);
-        let range = self.buckets[b] as usize..self.buckets[b + 1] as usize;
-        let low = h as u16;
-        let start = range.start + self.delete_hashes[range.clone()].partition_point(|&k| k < low);
-        (start..range.end).take_while(move |&i| self.delete_hashes[i] == low).map(|i| self.delete_words[i])
+        let b = self.bucket(h);
+        let bucket = &self.deletes[self.buckets[b] as usize..self.buckets[b + 1] as usize];
+        let (low, shift) = (self.low(h), self.bucket_bits);
+        let start = bucket.partition_point(|&d| d >> shift < low);
+        let word = (1 << shift) - 1;
+        bucket[start..].iter().take_while(move |&&d| d >> shift == low).map(move |&d| d & word)
+    }
+
+    /// A hash's bucket: its top `bucket_bits` bits.
+    fn bucket(&self, h: u32) -> usize {
+        (h >> (u32::BITS - self.bucket_bits)) as usize
+    }
+
+    /// The rest of a hash, below its bucket's bits.
+    fn low(&self, h: u32) -> u32 {
+        h & (u32::MAX >> self.bucket_bits)
     }
 
     /// A word is known when the corpus has it, or has another form of it ("tumours" when it has "tumour").
@@ -325,13 +340,8 @@ fn hash(s: &str) -> u32 {
     (h.finish() >> 32) as u32
 }
 
+/// The fewest bucket bits the delete index uses.
 const BUCKET_BITS: u32 = 16;
-// A variant's bucket and the low bits kept for it make up its whole hash.
-const _: () = assert!(BUCKET_BITS + u16::BITS == u32::BITS);
-
-fn bucket(h: u32) -> usize {
-    (h >> (32 - BUCKET_BITS)) as usize
-}
 
 /// Edits allowed for a word of this many characters on spelling alone: none below 4 (a short word needs its
 /// context, see `Speller::nearby`), one for 4, two from 5, three from `LONG_WORD`. Chosen with
@@ -565,6 +575,34 @@ mod tests {
         assert_eq!(s.correct("pembrolizamab"), Some("pembrolizumab"));
         assert_eq!(s.correct("efects"), Some("effects"));
         assert_eq!(s.correct("nausia"), Some("nausea"));
+    }
+
+    /// With more words than 16 bits can number, the delete index takes more bucket bits and fewer hash bits per
+    /// variant; every word must still be found from a slip, and only words that near.
+    #[test]
+    fn a_vocabulary_past_sixteen_bits_still_finds_every_word() {
+        let letters = |mut i: usize| -> String {
+            (0..5)
+                .map(|_| {
+                    let c = char::from(b'a' + (i % 26) as u8);
+                    i /= 26;
+                    c
+                })
+                .collect()
+        };
+        let words: Vec<String> =
+            (0..70_000).step_by(1).map(|i| format!("w{}", letters(i * 7919 % 11_881_376))).collect();
+        let s = speller(&words.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(s.bucket_bits > 16, "{} bucket bits", s.bucket_bits);
+        for word in words.iter().step_by(4999) {
+            // The second letter dropped: one edit from this word, and checked against every word.
+            let slip: String = word.chars().enumerate().filter(|&(k, _)| k != 1).map(|(_, c)| c).collect();
+            let found: Vec<&str> = s.nearby(&slip).iter().map(|n| n.word).collect();
+            assert!(found.contains(&word.as_str()), "{slip} finds {found:?}, not {word}");
+            let near: Vec<&str> =
+                words.iter().map(String::as_str).filter(|w| strsim::osa_distance(&slip, w) == 1).collect();
+            assert!(near.iter().all(|w| found.contains(w)), "{slip}: {found:?} misses some of {near:?}");
+        }
     }
 
     #[test]
