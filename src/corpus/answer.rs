@@ -34,6 +34,7 @@ const BLOCK: usize = 8 * 1024;
 const LEVEL: u8 = 1;
 
 impl Answer {
+    /// The text, inflated if it is packed.
     pub fn text(&self) -> Cow<'_, str> {
         match &self.0 {
             Form::Plain(text) => Cow::Borrowed(text),
@@ -46,6 +47,14 @@ impl Answer {
             }
         }
     }
+
+    /// The text, if it is not packed.
+    fn plain(&self) -> Option<&str> {
+        match &self.0 {
+            Form::Plain(text) => Some(text),
+            Form::Packed { .. } => None,
+        }
+    }
 }
 
 /// Deflates the answers in blocks of neighbouring ones (answers already packed are left as they are). The
@@ -53,11 +62,12 @@ impl Answer {
 /// block sized while it was written may sit in a larger allocation, and blocks left by threads that have ended
 /// would pin down their pages.
 pub fn pack<'a>(answers: impl IntoIterator<Item = &'a mut Answer>) {
-    let mut answers: Vec<&mut Answer> = answers.into_iter().filter(|a| matches!(a.0, Form::Plain(_))).collect();
+    let mut answers: Vec<&mut Answer> = answers.into_iter().filter(|a| a.plain().is_some()).collect();
+    let texts: Vec<&str> = answers.iter().filter_map(|a| a.plain()).collect();
     let mut blocks: Vec<Range<usize>> = Vec::new();
     let mut size = 0;
-    for (i, answer) in answers.iter().enumerate() {
-        let len = answer.text().len();
+    for (i, text) in texts.iter().enumerate() {
+        let len = text.len();
         match blocks.last_mut() {
             Some(block) if size + len <= BLOCK => block.end = i + 1,
             _ => {
@@ -67,13 +77,6 @@ pub fn pack<'a>(answers: impl IntoIterator<Item = &'a mut Answer>) {
         }
         size += len;
     }
-    let texts: Vec<&str> = answers
-        .iter()
-        .map(|a| match &a.0 {
-            Form::Plain(text) => &**text,
-            Form::Packed { .. } => unreachable!("only plain answers are packed"),
-        })
-        .collect();
     let runs = parallel::runs(blocks.len(), parallel::threads());
     let deflated: Vec<Vec<u8>> = parallel::map(runs, |run| {
         blocks[run]
