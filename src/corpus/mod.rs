@@ -41,7 +41,12 @@ impl Corpus {
 
     /// Finds an entry by id in any language.
     pub fn find(&self, id: &str) -> Option<(&LanguageCorpus, &Entry)> {
-        self.parts.iter().find_map(|p| p.entry(id).map(|e| (p, e)))
+        self.locate(id).map(|(p, i)| (p, &p.entries[i]))
+    }
+
+    /// The part that has the entry with this id, and the entry's position in it.
+    pub fn locate(&self, id: &str) -> Option<(&LanguageCorpus, usize)> {
+        self.parts.iter().find_map(|p| p.entry_index(id).map(|i| (p, i)))
     }
 }
 

@@ -7,6 +7,7 @@ use super::render::{self, Outgoing};
 use super::send::Target;
 use super::state::App;
 use super::texts::texts;
+use crate::corpus::LanguageCorpus;
 use crate::events::Event;
 use crate::matcher::{Engine, Outcome};
 use crate::metrics::Metrics;
@@ -58,9 +59,10 @@ pub async fn on_command(msg: Message, app: Arc<App>, cmd: Command) -> HandlerRes
         Command::Start(payload) => {
             let payload = payload.trim();
             if !payload.is_empty()
-                && let Some((part, entry)) = engine.corpus().find(payload)
+                && let Some((part, i)) = engine.corpus().locate(payload)
             {
-                return send_reply(&app, to, &reply::entry_reply(part, entry), Some(msg.id)).await;
+                let body = answer_messages(&app, &engine, part, i);
+                return send_messages(&app, to, None, part.lang, &body, Some(msg.id)).await;
             }
             let mut html = t.welcome.to_string();
             for example in t.examples {
@@ -142,9 +144,7 @@ pub async fn on_text(msg: Message, me: &Me, app: Arc<App>) -> HandlerResult {
     let part = engine.part(m.lang);
     let contact = app.settings.urgent_contact.as_deref();
     let body = match m.outcome {
-        Outcome::Answer(i) => app
-            .answers
-            .get(&engine, m.lang, i, || render::body_messages(&reply::entry_reply(part, &part.entries[i]), true)),
+        Outcome::Answer(i) => answer_messages(&app, &engine, part, i),
         _ => render::body_messages(&reply::compose(part, &m, contact), true).into(),
     };
     count_outcome(&app.metrics, &m.outcome, m.is_urgent());
@@ -207,8 +207,10 @@ pub async fn on_callback(q: CallbackQuery, app: Arc<App>) -> HandlerResult {
     match callback {
         Callback::Answer(id) => {
             app.sender.answer_callback(q.id.clone(), None).await?;
-            match engine.corpus().find(&id) {
-                Some((part, entry)) => send_reply(&app, to, &reply::entry_reply(part, entry), None).await?,
+            match engine.corpus().locate(&id) {
+                Some((part, i)) => {
+                    send_messages(&app, to, None, part.lang, &answer_messages(&app, &engine, part, i), None).await?
+                }
                 None => send_plain(&app, to, t.gone).await?,
             }
         }
@@ -314,6 +316,13 @@ fn group_view(engine: &Engine, g: usize) -> Option<Outgoing> {
 
 /// Sends a reply: the urgent notice first in a message of its own, then the body (split if needed); the first
 /// message answers the patient's message.
+/// Entry `entry`'s answer as messages, rendered once per engine and kept while it is asked for
+/// (`render::RenderedAnswers`): a typed question, a tapped suggestion and a deep link all send it.
+fn answer_messages(app: &App, engine: &Arc<Engine>, part: &LanguageCorpus, entry: usize) -> Arc<[Outgoing]> {
+    app.answers
+        .get(engine, part.lang, entry, || render::body_messages(&reply::entry_reply(part, &part.entries[entry]), true))
+}
+
 async fn send_reply(app: &App, to: Target, reply: &Reply, reply_to: Option<MessageId>) -> HandlerResult {
     send_messages(app, to, reply.urgent.as_ref(), reply.lang, &render::body_messages(reply, true), reply_to).await
 }
