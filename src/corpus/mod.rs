@@ -130,7 +130,8 @@ impl Entry {
     /// the parser's blocks and the phrasings' texts, which are all gone once the index is built: left where
     /// they are, they pin down pages that are mostly empty (at 100,000 entries the process stayed some 150 MB
     /// above its live heap). Copied after the build, they fill whole pages of their own and their old pages can
-    /// be given back.
+    /// be given back. (The answer is not copied here: an engine packs the answers in blocks of their own,
+    /// `pack_answers`.)
     pub fn repack(&mut self) {
         self.id = Box::from(&*self.id);
         self.question = Box::from(&*self.question);
