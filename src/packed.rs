@@ -44,6 +44,14 @@ pub fn for_each(bytes: &[u8], mut f: impl FnMut(u32) -> ControlFlow<()>) {
     }
 }
 
+/// How many bytes the first `n` numbers packed in `bytes` take (all of them if it holds fewer).
+pub fn len_of(bytes: &[u8], n: usize) -> usize {
+    match n {
+        0 => 0,
+        n => bytes.iter().enumerate().filter(|(_, b)| **b < 0x80).nth(n - 1).map_or(bytes.len(), |(k, _)| k + 1),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +78,10 @@ mod tests {
                 if first.len() == 3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
             });
             prop_assert_eq!(first, numbers.iter().copied().take(3).collect::<Vec<_>>());
+            // The first k numbers take the bytes that unpack back to them.
+            for k in 0..=numbers.len() {
+                prop_assert_eq!(unpack(&bytes[..len_of(&bytes, k)]).collect::<Vec<_>>(), &numbers[..k]);
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! points to the units that contain it. Scoring a question walks only the posting lists of its own terms.
 
 mod gather;
+mod wordings;
 
 use super::signals;
 use crate::corpus::LanguageCorpus;
@@ -11,6 +12,7 @@ use crate::text::{Analysis, Analyzer, Reading, TermId, TermKind};
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
 use std::ops::ControlFlow;
+use wordings::Wordings;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitKind {
@@ -51,11 +53,8 @@ pub struct Index {
     /// entry's phrasings use says more about the entry than one that a single alternate happens to use.
     entry_postings: Postings<(u32, f32)>,
     pub entry_norms: Vec<f32>,
-    /// Per unit: its words in order, function words included (as term ids), for the word-order signal.
-    sequences: PackedIds,
-    /// Per unit: one bit per word of its sequence (`signature`), so the word-order signal can rule a phrasing
-    /// out without reading it.
-    signatures: Vec<u64>,
+    /// Per unit: its words in order, function words included, for the word-order signal (kept per entry).
+    wordings: Wordings,
     /// Per entry: its units, `entry_units[e]..entry_units[e + 1]`.
     pub entry_units: Vec<u32>,
     pub entry_count: usize,
@@ -93,7 +92,7 @@ impl Index {
             mut units,
             unit_rows,
             entry_rows,
-            mut sequences,
+            sequences,
             mut answer_terms,
             entry_units,
             words,
@@ -122,8 +121,18 @@ impl Index {
         drop(entry_rows);
         // Lexicon stems no phrasing or answer uses were interned along the way; the question side must still
         // see them as words the corpus does not know.
+        let wordings = parallel::map(parallel::runs(n, parallel::threads()), |run| {
+            Wordings::from_units(&sequences, &entry_units[run.start..=run.end])
+        })
+        .into_iter()
+        .reduce(|mut all, run| {
+            all.append(run);
+            all
+        })
+        .expect("at least one run");
+        drop(sequences);
         let mut used = vec![false; terms.len()];
-        for t in (0..n).flat_map(|e| answers(&answer_terms, e)).chain(sequences.all()) {
+        for t in (0..n).flat_map(|e| answers(&answer_terms, e)).chain(wordings.all()) {
             used[t as usize] = true;
         }
         for (t, used) in used.iter_mut().enumerate() {
@@ -131,13 +140,6 @@ impl Index {
         }
         terms.retain(|_, t| used[*t as usize]);
         terms.shrink_to_fit();
-        // The first run's lists grew by doubling while it was read: at 100,000 entries the slack is about 5 MB.
-        sequences.bytes.shrink_to_fit();
-        sequences.starts.shrink_to_fit();
-        let signatures = parallel::map(parallel::runs(units.len(), parallel::threads()), |some| {
-            some.map(|u| signature(sequences.list(u))).collect::<Vec<u64>>()
-        })
-        .concat();
         answer_terms.bytes.shrink_to_fit();
         answer_terms.starts.shrink_to_fit();
         units.shrink_to_fit();
@@ -149,8 +151,7 @@ impl Index {
             answer_terms,
             entry_postings,
             entry_norms,
-            sequences,
-            signatures,
+            wordings,
             entry_units,
             entry_count: n,
             words,
@@ -397,52 +398,76 @@ impl Index {
     fn query_ids(&self, analysis: &Analysis) -> Vec<TermId> {
         sequence_terms(analysis)
             .enumerate()
-            .map(|(i, t)| self.terms.get(t).copied().unwrap_or(TermId::MAX - i as TermId))
+            .map(|(i, t)| self.terms.get(t).copied().unwrap_or(UNKNOWN + i as TermId))
             .collect()
     }
 
     /// How alike in wording and word order the question is to the entry's closest phrasing, in [0, 1]:
     /// one minus the word-level edit distance over the longer length. `hint` is the phrasing (by ordinal) most
-    /// likely closest, compared first so that its score lets most others be ruled out unread.
+    /// likely closest, compared first so that its score lets most others be ruled out by their length or by a
+    /// count of the question's words in them, without measuring the distance.
     pub fn sequence_similarity(&self, entry: usize, query: &Sequence, hint: usize) -> f32 {
         let q = query.len;
-        let units = self.entry_units[entry] as usize..self.entry_units[entry + 1] as usize;
-        let first = units.clone().find(|&u| usize::from(self.units[u].ordinal) == hint).unwrap_or(units.start);
+        let units = &self.units[self.entry_units[entry] as usize..self.entry_units[entry + 1] as usize];
+        let block = self.wordings.entry(entry);
+        // Each of the entry's words as the question's code for it, found in one merge of the two sorted lists
+        // (which stops past the question's last word): the phrasings are then read as codes straight away.
+        let mut coded = vec![0u8; block.count.max(256)];
+        let (mut place, mut any) = (0, false);
+        let mut wanted = query.known.iter();
+        let Some(mut next) = wanted.next() else { return 0.0 };
+        block.for_each_word(|word| {
+            while word > next.0 {
+                match wanted.next() {
+                    Some(w) => next = w,
+                    None => return ControlFlow::Break(()),
+                }
+            }
+            if word == next.0 {
+                coded[place] = next.1;
+                any = true;
+            }
+            place += 1;
+            ControlFlow::Continue(())
+        });
+        if !any {
+            return 0.0;
+        }
+        let begins: Vec<usize> =
+            units.iter().scan(0, |at, unit| Some(std::mem::replace(at, *at + usize::from(unit.words)))).collect();
+        let first = units.iter().position(|unit| usize::from(unit.ordinal) == hint).unwrap_or(0);
         let mut codes: Vec<u8> = Vec::new();
         let mut left: Vec<u8> = Vec::new();
         let mut best = 0.0f32;
-        for u in std::iter::once(first).chain(units.filter(|&u| u != first)) {
+        for k in std::iter::once(first).chain((0..units.len()).filter(|&k| k != first)) {
             // An edit distance is at least the longer length minus the words the two share, so
             // `shared / longest` bounds the similarity from above, and `shorter / longer` bounds that: a
-            // phrasing is only read if the first bound can beat the best so far, compared only if both can.
-            let len = usize::from(self.units[u].words);
+            // phrasing is only read if the second bound can beat the best so far, compared only if both can.
+            let len = usize::from(units[k].words);
             let longest = len.max(q).max(1);
             if len.min(q) as f32 / longest as f32 <= best {
                 continue;
             }
-            // The words the two can share are at most the question's words whose bits the phrasing's
-            // signature has: a phrasing that bound rules out is not read at all.
-            if query.shared_at_most(self.signatures[u]) as f32 / longest as f32 <= best {
+            let words = begins[k]..begins[k] + len;
+            // The words the question has at all bound the words shared, and are quicker to count.
+            if block.known_words(words.clone(), &coded) as f32 / longest as f32 <= best {
                 continue;
             }
-            codes.clear();
-            left.clear();
-            left.extend_from_slice(&query.counts);
+            left.clone_from(&query.counts);
             let mut shared = 0;
-            packed::for_each(self.sequences.bytes(u), |t| {
-                let c = query.code(t);
-                // Code 0 (a word the question does not have) has no count, so it never hits.
+            block.for_each_code(words.clone(), &coded, |c| {
+                // Code 0 (a word the question does not have) has no count, so it never hits. Branch-free: whether
+                // a word hits is as good as random.
                 let n = &mut left[usize::from(c)];
-                if *n > 0 {
-                    *n -= 1;
-                    shared += 1;
-                }
-                codes.push(c);
-                ControlFlow::Continue(())
+                let hit = u8::from(*n > 0);
+                *n -= hit;
+                shared += usize::from(hit);
             });
             if shared as f32 / longest as f32 <= best {
                 continue;
             }
+            codes.clear();
+            block.for_each_code(words, &coded, |c| codes.push(c));
             // Let the comparison stop as soon as it cannot beat the best so far.
             let allowed = ((1.0 - best) * longest as f32).ceil() as usize;
             let args = rapidfuzz::distance::levenshtein::Args::default().score_cutoff(allowed);
@@ -454,14 +479,8 @@ impl Index {
     }
 }
 
-fn bloom_bit(term: TermId) -> u64 {
-    1 << (term.wrapping_mul(0x9E37_79B9) >> 26)
-}
-
-/// The bits of every word in a list: a word whose bit is missing is not in it.
-fn signature(words: impl IntoIterator<Item = TermId>) -> u64 {
-    words.into_iter().fold(0, |bits, t| bits | bloom_bit(t))
-}
+/// Term ids from here up stand for the question's words the corpus never uses, one each: no phrasing has them.
+const UNKNOWN: TermId = TermId::MAX - crate::text::MAX_TOKENS as TermId;
 
 /// A question's words in order, with the comparator that measures edit distances from it. Words are compared
 /// as one-byte codes, which the comparator handles much faster than term ids: each of the question's distinct
@@ -469,19 +488,15 @@ fn signature(words: impl IntoIterator<Item = TermId>) -> u64 {
 /// words can match, so the distances are those of the words themselves.
 pub struct Sequence {
     len: usize,
-    distinct: Vec<TermId>,
     /// How often the question has each code.
     counts: Vec<u8>,
-    /// One bit per word (hashed): which words the question may share with a phrasing.
-    bloom: u64,
-    /// Per distinct word (code − 1): its bit.
-    bits: Vec<u64>,
+    /// The distinct words the corpus knows, sorted, each with its code.
+    known: Vec<(TermId, u8)>,
     comparator: rapidfuzz::distance::levenshtein::BatchComparator<u8>,
 }
 
 impl Sequence {
     fn new(ids: &[TermId]) -> Sequence {
-        let bloom = signature(ids.iter().copied());
         // A message has at most `MAX_TOKENS` words, so its distinct words fit in one-byte codes.
         const { assert!(crate::text::MAX_TOKENS < u8::MAX as usize) };
         let mut distinct: Vec<TermId> = Vec::new();
@@ -500,26 +515,16 @@ impl Sequence {
         for &c in &codes {
             counts[c as usize] = counts[c as usize].saturating_add(1);
         }
-        let bits = distinct.iter().map(|&t| bloom_bit(t)).collect();
-        Sequence { len: codes.len(), distinct, counts, bloom, bits, comparator }
+        let mut known: Vec<(TermId, u8)> =
+            distinct.iter().enumerate().filter(|(_, t)| **t < UNKNOWN).map(|(k, &t)| (t, k as u8 + 1)).collect();
+        known.sort_unstable();
+        Sequence { len: codes.len(), counts, known, comparator }
     }
 
-    /// At most how many words the question shares with a phrasing whose signature is `signature`: the
-    /// question's words whose bits it has (a bit may stand for another word too, so this can only overcount).
-    fn shared_at_most(&self, signature: u64) -> usize {
-        self.bits
-            .iter()
-            .zip(&self.counts[1..])
-            .filter(|(bit, _)| *bit & signature != 0)
-            .map(|(_, &n)| usize::from(n))
-            .sum()
-    }
-
+    /// A word's code: 0 for a word the question does not have.
+    #[cfg(test)]
     fn code(&self, term: TermId) -> u8 {
-        if self.bloom & bloom_bit(term) == 0 {
-            return 0;
-        }
-        self.distinct.iter().position(|&d| d == term).map_or(0, |k| k as u8 + 1)
+        self.known.binary_search_by_key(&term, |&(t, _)| t).map_or(0, |k| self.known[k].1)
     }
 }
 
@@ -551,8 +556,7 @@ fn answers(answer_terms: &PackedIds, entry: usize) -> impl Iterator<Item = TermI
 }
 
 /// Lists of term ids in one byte buffer (`bytes[starts[i]..starts[i + 1]]`), packed: common words have small
-/// ids, so most take one or two bytes instead of four, and the word sequences of millions of phrasings are the
-/// index's largest table.
+/// ids, so most take one or two bytes instead of four, over millions of phrasings and answers.
 #[derive(Default, PartialEq)]
 struct PackedIds {
     bytes: Vec<u8>,
@@ -588,11 +592,6 @@ impl PackedIds {
     /// List `i` as packed bytes, for `packed::for_each`.
     fn bytes(&self, i: usize) -> &[u8] {
         &self.bytes[self.starts[i] as usize..self.starts[i + 1] as usize]
-    }
-
-    /// Every id of every list.
-    fn all(&self) -> impl Iterator<Item = TermId> + '_ {
-        packed::unpack(&self.bytes)
     }
 }
 
@@ -853,7 +852,6 @@ mod tests {
             for (i, list) in lists.iter().enumerate() {
                 prop_assert_eq!(&packed.list(i).collect::<Vec<_>>(), list);
             }
-            prop_assert_eq!(packed.all().collect::<Vec<_>>(), lists.concat());
         }
 
         /// Comparing one-byte codes gives the edit distance of the words themselves.
@@ -865,21 +863,6 @@ mod tests {
             let sequence = Sequence::new(&query);
             let codes: Vec<u8> = phrasing.iter().map(|&t| sequence.code(t)).collect();
             prop_assert_eq!(sequence.comparator.distance(codes.iter().copied()), strsim::generic_levenshtein(&query, &phrasing));
-        }
-    }
-
-    proptest! {
-        /// A signature never rules out a phrasing that shares more words than it allows.
-        #[test]
-        fn signatures_never_undercount_shared_words(
-            query in proptest::collection::vec(0u32..400, 0..12),
-            phrasing in proptest::collection::vec(0u32..400, 0..12),
-        ) {
-            let sequence = Sequence::new(&query);
-            let signature = signature(phrasing.iter().copied());
-            let mut left = query.clone();
-            let shared = phrasing.iter().filter(|t| left.iter().position(|q| q == *t).map(|k| left.swap_remove(k)).is_some()).count();
-            prop_assert!(sequence.shared_at_most(signature) >= shared);
         }
     }
 
@@ -965,10 +948,15 @@ mod tests {
             let sequence = index.query_sequence(&analysis);
             for entry in 0..index.entry_count {
                 let units = index.entry_units[entry] as usize..index.entry_units[entry + 1] as usize;
+                let block = index.wordings.entry(entry);
+                let words: Vec<TermId> = block.words().collect();
+                let mut at = 0;
                 let plain = units
                     .clone()
                     .map(|u| {
-                        let phrasing: Vec<TermId> = index.sequences.list(u).collect();
+                        let len = usize::from(index.units[u].words);
+                        let phrasing: Vec<TermId> = (at..at + len).map(|i| words[block.place(i)]).collect();
+                        at += len;
                         let longest = phrasing.len().max(ids.len()).max(1);
                         1.0 - strsim::generic_levenshtein(&ids, &phrasing) as f32 / longest as f32
                     })
