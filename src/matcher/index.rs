@@ -119,8 +119,6 @@ impl Index {
             |e, t, share| (e, entry_weight(t, share)),
         );
         drop(entry_rows);
-        // Lexicon stems no phrasing or answer uses were interned along the way; the question side must still
-        // see them as words the corpus does not know.
         let wordings = parallel::map(parallel::runs(n, parallel::threads()), |run| {
             Wordings::from_units(&sequences, &entry_units[run.start..=run.end])
         })
@@ -131,6 +129,8 @@ impl Index {
         })
         .expect("at least one run");
         drop(sequences);
+        // Lexicon stems no phrasing or answer uses were interned along the way; the question side must still
+        // see them as words the corpus does not know.
         let mut used = vec![false; terms.len()];
         for t in (0..n).flat_map(|e| answers(&answer_terms, e)).chain(wordings.all()) {
             used[t as usize] = true;
@@ -441,15 +441,15 @@ impl Index {
         let mut best = 0.0f32;
         for k in std::iter::once(first).chain((0..units.len()).filter(|&k| k != first)) {
             // An edit distance is at least the longer length minus the words the two share, so
-            // `shared / longest` bounds the similarity from above, and `shorter / longer` bounds that: a
-            // phrasing is only read if the second bound can beat the best so far, compared only if both can.
+            // `shared / longest` bounds the similarity from above; `shorter / longer` bounds that, and so do the
+            // phrasing's words that the question has at all, each cheaper to find than the next: a phrasing is
+            // compared only if all three can beat the best so far.
             let len = usize::from(units[k].words);
             let longest = len.max(q).max(1);
             if len.min(q) as f32 / longest as f32 <= best {
                 continue;
             }
             let words = begins[k]..begins[k] + len;
-            // The words the question has at all bound the words shared, and are quicker to count.
             if block.known_words(words.clone(), &coded) as f32 / longest as f32 <= best {
                 continue;
             }

@@ -10,8 +10,9 @@ use std::ops::{ControlFlow, Range};
 
 /// Every entry's block, one after the other (`bytes[starts[e]..starts[e + 1]]`). A block is the number of
 /// distinct words and how many bytes they take (packed), the words sorted (as the gaps between them, packed),
-/// then every word of every phrasing in order as its place among them: one byte each, or two or four in an entry with more than 256 or 65,536
-/// distinct words. Where one phrasing ends and the next begins is its word count, which the units keep.
+/// then every word of every phrasing in order as its place among them: one byte each, or two or four in an
+/// entry with more than 256 or 65,536 distinct words. Where one phrasing ends and the next begins is its word
+/// count, which the units keep.
 #[derive(PartialEq)]
 pub(super) struct Wordings {
     bytes: Vec<u8>,
@@ -35,6 +36,7 @@ impl Wordings {
     pub fn from_units(sequences: &PackedIds, entry_units: &[u32]) -> Wordings {
         let mut out = Wordings { bytes: Vec::new(), starts: vec![0] };
         let mut words: Vec<TermId> = Vec::new();
+        let mut gaps: Vec<u8> = Vec::new();
         for pair in entry_units.windows(2) {
             let units = pair[0] as usize..pair[1] as usize;
             words.clear();
@@ -44,7 +46,7 @@ impl Wordings {
             let all = words.len();
             words.sort_unstable();
             words.dedup();
-            let mut gaps = Vec::new();
+            gaps.clear();
             let mut last = 0;
             for &w in &words {
                 packed::push(&mut gaps, w - std::mem::replace(&mut last, w));
@@ -72,6 +74,7 @@ impl Wordings {
         super::append_lists((&mut self.bytes, &mut self.starts), (other.bytes, &other.starts));
     }
 
+    /// Entry `e`'s block, opened.
     pub fn entry(&self, e: usize) -> EntryWords<'_> {
         let block = &self.bytes[self.starts[e] as usize..self.starts[e + 1] as usize];
         let mut header = packed::unpack(block).map(|n| n as usize);
@@ -154,8 +157,8 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// Each entry's phrasings come back word for word, and as codes, whatever the width of its places; the entries
-        /// regrouped in two halves and appended are the same as regrouped at once.
+        /// Each entry's phrasings come back word for word, and as codes, whatever the width of its places; the
+        /// entries regrouped in two halves and appended are the same as regrouped at once.
         #[test]
         fn phrasings_come_back_as_they_went_in(
             entries in proptest::collection::vec(
@@ -197,7 +200,8 @@ mod tests {
                     let mut each = Vec::new();
                     block.for_each_code(i..i + p.len(), &code, |c| each.push(c));
                     prop_assert_eq!(&each, &coded);
-                    prop_assert_eq!(block.known_words(i..i + p.len(), &code), coded.iter().filter(|&&c| c != 0).count());
+                    let known = coded.iter().filter(|&&c| c != 0).count();
+                    prop_assert_eq!(block.known_words(i..i + p.len(), &code), known);
                     i += p.len();
                 }
             }
