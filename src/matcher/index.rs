@@ -321,16 +321,16 @@ impl Dots {
             // Beyond this slot norm the term's share of a similarity is negligible.
             let reach = q.weight * idf[t as usize] / (query_norm.sqrt() * signals::NEGLIGIBLE);
             let reach = reach * reach;
-            let weights = UnitPosting::weights(idf[t as usize]);
+            let scaled = UnitPosting::weights(idf[t as usize]).map(|w| q.weight * w);
             let mut add = |stride: &[_]| {
                 for &posting in stride {
-                    let (slot, w) = Posting::get(posting, &weights);
+                    let (slot, added) = Posting::added(posting, q.weight, &scaled);
                     let value = &mut values[slot as usize];
                     // A slot is new while its value is zero, and only +0.0: weights are positive. (An integer test
                     // is cheaper than a float one.)
                     touched[count] = slot;
                     count += usize::from(value.to_bits() == 0);
-                    *value += q.weight * w;
+                    *value += added;
                 }
             };
             // Whole strides are a loop of fixed length, which the compiler unrolls; the few postings after the
@@ -683,21 +683,25 @@ struct Postings<P> {
     starts: Vec<u32>,
 }
 
-/// One posting: a slot and the term's weight in it, given the term's weights in `UnitPosting::weights`.
+/// One posting: a slot and the term's weight in it.
 trait Posting: Copy {
-    fn get(self, weights: &[f32; 2]) -> (u32, f32);
     fn slot(self) -> u32;
+
+    /// The slot and what the posting adds to its dot product with a question term of weight `q`: `scaled` is
+    /// `q` times each of the term's weights, worked out once per list (a product per posting saved, and the
+    /// same products).
+    fn added(self, q: f32, scaled: &[f32; 2]) -> (u32, f32);
 }
 
 /// An entry profile's posting: the weight is its own (it depends on how many of the entry's phrasings use the
 /// term).
 impl Posting for (u32, f32) {
-    fn get(self, _: &[f32; 2]) -> (u32, f32) {
-        self
-    }
-
     fn slot(self) -> u32 {
         self.0
+    }
+
+    fn added(self, q: f32, _: &[f32; 2]) -> (u32, f32) {
+        (self.0, q * self.1)
     }
 }
 
@@ -725,15 +729,20 @@ impl UnitPosting {
     fn weights(idf: f32) -> [f32; 2] {
         [1.0 * idf, signals::BROADER_FACTOR * idf]
     }
-}
 
-impl Posting for UnitPosting {
+    /// The unit and its weight, given the term's weights in `UnitPosting::weights`.
     fn get(self, weights: &[f32; 2]) -> (u32, f32) {
         (self.slot(), weights[(self.0 >> 31) as usize])
     }
+}
 
+impl Posting for UnitPosting {
     fn slot(self) -> u32 {
         self.0 & !Self::BROADER
+    }
+
+    fn added(self, _: f32, scaled: &[f32; 2]) -> (u32, f32) {
+        self.get(scaled)
     }
 }
 
@@ -831,13 +840,19 @@ mod tests {
     }
 
     proptest! {
-        /// A four-byte posting gives back its unit and exactly the weight `factor · idf` a stored one held.
+        /// A four-byte posting gives back its unit and exactly the weight `factor · idf` a stored one held, and
+        /// adds to a dot product exactly what `q` times that weight is.
         #[test]
-        fn unit_postings_give_back_unit_and_weight(unit in 0u32..UnitPosting::BROADER, idf in 0.0f32..20.0, broader: bool) {
+        fn unit_postings_give_back_unit_and_weight(
+            unit in 0u32..UnitPosting::BROADER, idf in 0.0f32..20.0, q in 0.0f32..20.0, broader: bool,
+        ) {
             let factor = if broader { term_factor(TermKind::Broader) } else { term_factor(TermKind::Word) };
             let posting = UnitPosting::new(unit, 0, factor);
             prop_assert_eq!(posting.slot(), unit);
             prop_assert_eq!(posting.get(&UnitPosting::weights(idf)), (unit, factor * idf));
+            let scaled = UnitPosting::weights(idf).map(|w| q * w);
+            prop_assert_eq!(posting.added(q, &scaled), (unit, q * (factor * idf)));
+            prop_assert_eq!((unit, factor).added(q, &scaled), (unit, q * factor));
         }
 
         /// Packed lists come back as they went in.
