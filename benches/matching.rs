@@ -1,14 +1,14 @@
 //! Criterion benchmarks of the hot path over synthetic corpora of 100 to 100,000 entries grown from the real
 //! one: time per question, and loading plus indexing (TOML files on disk → ready engine). Resident memory
-//! after building the largest engine is printed too.
+//! after building the largest engine is printed too (the service's own: `benches/memory.rs`).
 //!
 //! Run: `cargo bench --bench matching` (figures in the README and the issue notes).
 
-#[path = "support/grow.rs"]
-mod grow;
+#[path = "support/corpora.rs"]
+mod corpora;
 
+use corpora::{dev_questions, grow};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use grow::grow;
 use immunofaq::corpus;
 use immunofaq::matcher::Engine;
 use std::hint::black_box;
@@ -20,15 +20,6 @@ use std::time::{Duration, Instant};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const SIZES: [usize; 4] = [100, 1_000, 10_000, 100_000];
-
-fn dev_questions() -> Vec<String> {
-    std::fs::read_to_string("tests/eval/dev.jsonl")
-        .unwrap()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|v| v["q"].as_str().map(str::to_string))
-        .collect()
-}
 
 fn load_engine(dir: &Path) -> Engine {
     Engine::new(corpus::load(dir).expect("synthetic corpus is valid").corpus)

@@ -7,8 +7,8 @@
 //! and indexing are done by then), then asks the dev questions in rotation, one at a time, and prints the
 //! process's resident set (`VmRSS`) after 5, 10 and 20 s of answering, and its peak (`VmHWM`), from `/proc`.
 
-#[path = "support/grow.rs"]
-mod grow;
+#[path = "support/corpora.rs"]
+mod corpora;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
@@ -30,14 +30,10 @@ fn main() {
     let mut numbers = std::env::args().skip(1).filter(|a| !a.starts_with("--")).map(|a| a.parse::<u64>().ok());
     let entries = numbers.next().flatten().unwrap_or(100_000) as usize;
     let seconds = numbers.next().flatten().unwrap_or(20);
-    let questions: Vec<String> = std::fs::read_to_string("tests/eval/dev.jsonl")
-        .expect("the dev set")
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|v| v["q"].as_str().map(|q| q.replace('\n', " ")))
-        .collect();
+    // One question a line, as `match` reads them.
+    let questions: Vec<String> = corpora::dev_questions().iter().map(|q| q.replace('\n', " ")).collect();
     let dir = tempfile::tempdir().unwrap();
-    grow::grow(entries, dir.path());
+    corpora::grow(entries, dir.path());
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_immunofaq"))
         .arg("match")

@@ -1,4 +1,4 @@
-//! Synthetic corpora for the benchmarks, grown from the shipped FAQ.
+//! What the benchmarks ask about: synthetic corpora grown from the shipped FAQ, and the dev questions.
 
 use immunofaq::corpus;
 use std::fmt::Write as _;
@@ -60,4 +60,14 @@ fn made_up_word(mut i: usize) -> String {
             return w;
         }
     }
+}
+
+/// The dev set's questions, in order.
+pub fn dev_questions() -> Vec<String> {
+    std::fs::read_to_string("tests/eval/dev.jsonl")
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["q"].as_str().map(str::to_string))
+        .collect()
 }
