@@ -314,8 +314,6 @@ fn group_view(engine: &Engine, g: usize) -> Option<Outgoing> {
     })
 }
 
-/// Sends a reply: the urgent notice first in a message of its own, then the body (split if needed); the first
-/// message answers the patient's message.
 /// Entry `entry`'s answer as messages, rendered once per engine and kept while it is asked for
 /// (`render::RenderedAnswers`): a typed question, a tapped suggestion and a deep link all send it.
 fn answer_messages(app: &App, engine: &Arc<Engine>, part: &LanguageCorpus, entry: usize) -> Arc<[Outgoing]> {
@@ -323,6 +321,8 @@ fn answer_messages(app: &App, engine: &Arc<Engine>, part: &LanguageCorpus, entry
         .get(engine, part.lang, entry, || render::body_messages(&reply::entry_reply(part, &part.entries[entry]), true))
 }
 
+/// Sends a reply: the urgent notice first in a message of its own, then the body (split if needed); the first
+/// message answers the patient's message.
 async fn send_reply(app: &App, to: Target, reply: &Reply, reply_to: Option<MessageId>) -> HandlerResult {
     send_messages(app, to, reply.urgent.as_ref(), reply.lang, &render::body_messages(reply, true), reply_to).await
 }
