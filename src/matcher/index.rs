@@ -163,20 +163,12 @@ impl Index {
     /// over the answer's sorted terms (a plain loop: this runs for every leader of every question).
     pub fn answer_uses(&self, entry: usize, wanted: &[(TermId, usize)], uses: &mut [bool]) {
         uses.fill(false);
-        let mut wanted = wanted.iter();
-        let Some(mut next) = wanted.next() else { return };
+        let Some(mut wanted) = Wanted::new(wanted) else { return };
         let mut term = 0;
         packed::for_each(self.answer_terms.bytes(entry), |gap| {
             term += gap;
-            while term > next.0 {
-                match wanted.next() {
-                    Some(w) => next = w,
-                    // Past every wanted term: the rest of the answer cannot use one.
-                    None => return ControlFlow::Break(()),
-                }
-            }
-            if term == next.0 {
-                uses[next.1] = true;
+            if let Some(&k) = wanted.meet(term)? {
+                uses[k] = true;
             }
             ControlFlow::Continue(())
         });
@@ -414,17 +406,10 @@ impl Index {
         // (which stops past the question's last word): the phrasings are then read as codes straight away.
         let mut coded = vec![0u8; block.count.max(256)];
         let (mut place, mut any) = (0, false);
-        let mut wanted = query.known.iter();
-        let Some(mut next) = wanted.next() else { return 0.0 };
+        let Some(mut wanted) = Wanted::new(&query.known) else { return 0.0 };
         block.for_each_word(|word| {
-            while word > next.0 {
-                match wanted.next() {
-                    Some(w) => next = w,
-                    None => return ControlFlow::Break(()),
-                }
-            }
-            if word == next.0 {
-                coded[place] = next.1;
+            if let Some(&code) = wanted.meet(word)? {
+                coded[place] = code;
                 any = true;
             }
             place += 1;
@@ -476,6 +461,33 @@ impl Index {
             }
         }
         best
+    }
+}
+
+/// Wanted terms (sorted by term, each with a value) met along a sorted list of terms, in one pass: the merge
+/// that finds which of a question's terms an answer or an entry's words have.
+struct Wanted<'a, T> {
+    rest: std::slice::Iter<'a, (TermId, T)>,
+    next: &'a (TermId, T),
+}
+
+impl<'a, T> Wanted<'a, T> {
+    /// `None` when nothing is wanted.
+    fn new(wanted: &'a [(TermId, T)]) -> Option<Wanted<'a, T>> {
+        let mut rest = wanted.iter();
+        rest.next().map(|next| Wanted { rest, next })
+    }
+
+    /// The list's next term (terms come in increasing order): its value if it is wanted; `Break` once the list
+    /// is past every wanted term, since nothing further can be.
+    fn meet(&mut self, term: TermId) -> ControlFlow<(), Option<&'a T>> {
+        while term > self.next.0 {
+            match self.rest.next() {
+                Some(w) => self.next = w,
+                None => return ControlFlow::Break(()),
+            }
+        }
+        ControlFlow::Continue((term == self.next.0).then_some(&self.next.1))
     }
 }
 
