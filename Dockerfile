@@ -14,7 +14,8 @@ COPY --from=build /src/target/release/immunofaq /usr/local/bin/immunofaq
 COPY faq /etc/immunofaq/faq
 USER immunofaq
 WORKDIR /var/lib/immunofaq
-ENV RUST_LOG=info IMMUNOFAQ_FAQ=/etc/immunofaq/faq IMMUNOFAQ_DB=/var/lib/immunofaq/immunofaq.db
+ENV RUST_LOG=info IMMUNOFAQ_FAQ=/etc/immunofaq/faq IMMUNOFAQ_DB=/var/lib/immunofaq/immunofaq.db \
+    IMMUNOFAQ_SAVED_INDEX=/var/lib/immunofaq/faq.index
 VOLUME ["/var/lib/immunofaq"]
 # The FAQ check runs at build time too: a broken FAQ never becomes an image.
 RUN immunofaq check /etc/immunofaq/faq

@@ -6,11 +6,14 @@
 //! corpus as `benches/matching.rs` does, starts `immunofaq match --faq DIR`, waits for the first answer (loading
 //! and indexing are done by then), then asks the dev questions in rotation, one at a time, and prints the
 //! process's resident set (`VmRSS`) after 5, 10 and 20 s of answering, and its peak (`VmHWM`), from `/proc`.
+//! Then the same again for a service that starts from its saved index (`--saved-index`), which a first run
+//! with empty input writes.
 
 #[path = "support/corpora.rs"]
 mod corpora;
 
 use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,11 +37,29 @@ fn main() {
     let questions: Vec<String> = corpora::dev_questions().iter().map(|q| q.replace('\n', " ")).collect();
     let dir = tempfile::tempdir().unwrap();
     corpora::grow(entries, dir.path());
+    println!("{entries} entries:");
+    serve(dir.path(), None, &questions, seconds);
+    let state = tempfile::tempdir().unwrap();
+    let saved = state.path().join("faq.index");
+    let status = immunofaq(dir.path(), Some(&saved)).stdin(Stdio::null()).status().unwrap();
+    assert!(status.success() && saved.exists(), "a first run saves the index");
+    println!("from the saved index ({} MB):", std::fs::metadata(&saved).unwrap().len() >> 20);
+    serve(dir.path(), Some(&saved), &questions, seconds);
+}
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_immunofaq"))
-        .arg("match")
-        .arg("--faq")
-        .arg(dir.path())
+/// `immunofaq match` on the FAQ in `dir`.
+fn immunofaq(dir: &Path, saved: Option<&Path>) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_immunofaq"));
+    command.arg("match").arg("--faq").arg(dir);
+    if let Some(saved) = saved {
+        command.arg("--saved-index").arg(saved);
+    }
+    command
+}
+
+/// Starts the service, asks the questions for `seconds` and prints its memory on the way.
+fn serve(dir: &Path, saved: Option<&Path>, questions: &[String], seconds: u64) {
+    let mut child = immunofaq(dir, saved)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -56,7 +77,8 @@ fn main() {
     let started = Instant::now();
     ask(&questions[0]);
     println!(
-        "{entries} entries: loaded and indexed in {:.1?}; resident {} MB",
+        "{}: ready in {:.1?}; resident {} MB",
+        if saved.is_some() { "read from the saved index" } else { "loaded and indexed" },
         started.elapsed(),
         status_mb(pid, "VmRSS:")
     );

@@ -16,6 +16,8 @@ pub const DEBOUNCE: Duration = Duration::from_millis(700);
 
 pub struct Reloader {
     pub faq: PathBuf,
+    /// Where the built index is kept between starts, if anywhere: a reload saves the new one there.
+    pub saved_index: Option<PathBuf>,
     pub live: Arc<ArcSwap<Engine>>,
     pub metrics: Arc<Metrics>,
     /// Messages for the admins (sent to them on Telegram).
@@ -27,22 +29,22 @@ pub struct Reloader {
 impl Reloader {
     pub fn new(
         faq: PathBuf,
+        saved_index: Option<PathBuf>,
         live: Arc<ArcSwap<Engine>>,
         metrics: Arc<Metrics>,
         notices: Option<mpsc::UnboundedSender<String>>,
     ) -> Self {
-        Reloader { faq, live, metrics, notices, busy: Mutex::new(()) }
+        Reloader { faq, saved_index, live, metrics, notices, busy: Mutex::new(()) }
     }
 
     /// Loads, validates and swaps in the FAQ; `Ok(summary)` or `Err(every problem, one per line)`.
     pub fn reload(&self, why: &str) -> Result<String, String> {
         let _one = self.busy.lock().unwrap_or_else(|p| p.into_inner());
-        match crate::corpus::load(&self.faq) {
-            Ok(loaded) => {
-                let engine = Engine::new(loaded.corpus);
+        match crate::matcher::saved::engine(&self.faq, self.saved_index.as_deref()) {
+            Ok(ready) => {
                 let summary =
-                    format!("{} entries, {} warning(s)", engine.corpus().entry_count(), loaded.warnings.len());
-                self.live.store(Arc::new(engine));
+                    format!("{} entries, {} warning(s)", ready.engine.corpus().entry_count(), ready.warnings.len());
+                self.live.store(Arc::new(ready.engine));
                 Metrics::inc(&self.metrics.reloads);
                 log::info!("FAQ reloaded ({why}): {summary}");
                 Ok(summary)

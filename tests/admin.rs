@@ -99,6 +99,32 @@ async fn a_broken_change_is_refused_the_old_answer_served_and_the_admin_told() {
     assert!(bot.logs().contains("refused"), "{}", bot.logs());
 }
 
+/// A restarted bot starts from the index its first run saved and answers as before; a reload after a change
+/// serves the change and saves its index.
+#[tokio::test]
+async fn a_restart_starts_from_the_saved_index() {
+    let faq = tempfile::tempdir().unwrap();
+    copy_faq(faq.path());
+    let state = tempfile::tempdir().unwrap();
+    let saved = state.path().join("faq.index");
+    let args = ["--faq", faq.path().to_str().unwrap(), "--no-send-limits", "--saved-index", saved.to_str().unwrap()];
+    let fake = FakeTelegram::start().await;
+    let mut bot = BotProcess::start(&fake, &args).await;
+    let first = ask(&fake, 310, "will my hair fall out", 1).await;
+    bot.signal("TERM");
+    assert_eq!(bot.wait_exit(WAIT).await, Some(0));
+    assert!(bot.logs().contains("FAQ index saved to") && saved.exists(), "{}", bot.logs());
+
+    let fake = FakeTelegram::start().await;
+    let bot = BotProcess::start(&fake, &args).await;
+    assert!(bot.logs().contains("FAQ index read from"), "{}", bot.logs());
+    assert_eq!(ask(&fake, 310, "will my hair fall out", 1).await, first);
+    change_hair_answer(faq.path(), "Reloaded-from-a-saved-start.");
+    bot.signal("HUP");
+    assert!(eventually_contains(&fake, 311, "Reloaded-from-a-saved-start.").await, "{}", bot.logs());
+    assert!(bot.logs().contains("FAQ index saved to"), "the reload saved its index: {}", bot.logs());
+}
+
 #[tokio::test]
 async fn a_half_written_file_is_refused_until_it_is_complete() {
     let faq = tempfile::tempdir().unwrap();

@@ -8,7 +8,7 @@ pub mod serve;
 
 use crate::matcher::Engine;
 use clap::{Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
@@ -21,6 +21,11 @@ pub struct Cli {
     /// The FAQ folder (one sub-folder per language, e.g. faq/en/) [default: faq].
     #[arg(long, global = true, env = "IMMUNOFAQ_FAQ")]
     pub faq: Option<PathBuf>,
+
+    /// Keep the built index in this file and start from it while the program and the FAQ files are unchanged
+    /// (a large FAQ then starts in a second instead of being read and indexed again).
+    #[arg(long, global = true, env = "IMMUNOFAQ_SAVED_INDEX")]
+    pub saved_index: Option<PathBuf>,
 
     /// The clinic's urgent contact number, shown under the urgent message.
     #[arg(long, global = true, env = "IMMUNOFAQ_URGENT_CONTACT")]
@@ -66,18 +71,19 @@ pub enum Command {
 pub fn run(cli: Cli) -> ExitCode {
     let faq = cli.faq.clone().unwrap_or_else(|| PathBuf::from("faq"));
     let contact = cli.urgent_contact.as_deref();
+    let saved = cli.saved_index.as_deref();
     let result = match &cli.command {
         Command::Check { dir } => return check::run(dir.as_ref().unwrap_or(&faq)),
         Command::Ask { question, explain } => {
             // Only the explanation shows which phrasing matched, so only it keeps their texts.
-            let build = if *explain { Engine::with_phrasing_texts } else { Engine::new };
-            load_engine_with(&faq, build).map(|e| ask::ask(&e, question, *explain, contact))
+            let engine = if *explain { explain_engine(&faq) } else { load_engine(&faq, saved) };
+            engine.map(|e| ask::ask(&e, question, *explain, contact))
         }
-        Command::Chat => load_engine(&faq).and_then(|e| ask::chat(&e, contact)),
-        Command::Match => load_engine(&faq).and_then(|e| protocol::run(&e)),
-        Command::Eval(args) => load_engine(&faq).and_then(|e| eval::run(&e, args)),
-        Command::Serve(args) => serve::resolve(cli.faq.as_deref(), contact, args).and_then(serve::run),
-        Command::Report { stats, db } => report(&faq, db, *stats),
+        Command::Chat => load_engine(&faq, saved).and_then(|e| ask::chat(&e, contact)),
+        Command::Match => load_engine(&faq, saved).and_then(|e| protocol::run(&e)),
+        Command::Eval(args) => load_engine(&faq, saved).and_then(|e| eval::run(&e, args)),
+        Command::Serve(args) => serve::resolve(cli.faq.as_deref(), saved, contact, args).and_then(serve::run),
+        Command::Report { stats, db } => report(&faq, saved, db, *stats),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -88,7 +94,7 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn report(faq: &std::path::Path, db: &std::path::Path, stats: bool) -> Result<(), String> {
+fn report(faq: &Path, saved: Option<&Path>, db: &Path, stats: bool) -> Result<(), String> {
     if !db.exists() {
         return Err(format!("no statistics database at {}: has the bot run with --db {0}?", db.display()));
     }
@@ -96,26 +102,27 @@ fn report(faq: &std::path::Path, db: &std::path::Path, stats: bool) -> Result<()
     if stats {
         println!("{}", crate::report::stats_text(&store));
     } else {
-        println!("{}", crate::report::unanswered_text(&load_engine(faq)?, &store));
+        println!("{}", crate::report::unanswered_text(&load_engine(faq, saved)?, &store));
     }
     Ok(())
 }
 
-/// Loads and validates the corpus; on problems, the error lists them all.
-pub fn load_engine(dir: &std::path::Path) -> Result<Engine, String> {
-    load_engine_with(dir, Engine::new)
+/// Loads and validates the corpus (or reads the engine saved for it); on problems, the error lists them all.
+pub fn load_engine(dir: &Path, saved: Option<&Path>) -> Result<Engine, String> {
+    crate::matcher::saved::engine(dir, saved)
+        .map(|ready| ready.engine)
+        .map_err(|problems| problems_text(dir, &problems))
 }
 
-fn load_engine_with(dir: &std::path::Path, build: fn(crate::corpus::Corpus) -> Engine) -> Result<Engine, String> {
+/// The engine that keeps every phrasing's text, for `ask --explain`: it is never saved.
+fn explain_engine(dir: &Path) -> Result<Engine, String> {
     match crate::corpus::load(dir) {
-        Ok(loaded) => Ok(build(loaded.corpus)),
-        Err(problems) => {
-            let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
-            Err(format!(
-                "the FAQ in {} has problems; fix them and run `immunofaq check`:\n{}",
-                dir.display(),
-                list.join("\n")
-            ))
-        }
+        Ok(loaded) => Ok(Engine::with_phrasing_texts(loaded.corpus)),
+        Err(problems) => Err(problems_text(dir, &problems)),
     }
+}
+
+fn problems_text(dir: &Path, problems: &[crate::corpus::Problem]) -> String {
+    let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    format!("the FAQ in {} has problems; fix them and run `immunofaq check`:\n{}", dir.display(), list.join("\n"))
 }

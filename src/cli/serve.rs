@@ -59,6 +59,7 @@ pub struct ServeArgs {
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub faq: Option<PathBuf>,
+    pub saved_index: Option<PathBuf>,
     pub urgent_contact: Option<String>,
     pub webhook_url: Option<String>,
     pub listen: Option<SocketAddr>,
@@ -77,6 +78,8 @@ pub struct FileConfig {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub faq: PathBuf,
+    /// Where the built index is kept between starts (`--saved-index`), if anywhere.
+    pub saved_index: Option<PathBuf>,
     pub urgent_contact: Option<String>,
     pub webhook: Option<(reqwest::Url, SocketAddr)>,
     pub admins: Vec<u64>,
@@ -90,7 +93,12 @@ pub struct Settings {
     pub threads: u16,
 }
 
-pub fn resolve(faq: Option<&Path>, urgent_contact: Option<&str>, args: &ServeArgs) -> Result<Settings, String> {
+pub fn resolve(
+    faq: Option<&Path>,
+    saved_index: Option<&Path>,
+    urgent_contact: Option<&str>,
+    args: &ServeArgs,
+) -> Result<Settings, String> {
     let file: FileConfig = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -110,6 +118,7 @@ pub fn resolve(faq: Option<&Path>, urgent_contact: Option<&str>, args: &ServeArg
     };
     Ok(Settings {
         faq: faq.map(Path::to_path_buf).or(file.faq).unwrap_or_else(|| PathBuf::from("faq")),
+        saved_index: saved_index.map(Path::to_path_buf).or(file.saved_index),
         urgent_contact: urgent_contact.map(str::to_string).or(file.urgent_contact),
         webhook,
         admins: args.admins.clone().or(file.admins).unwrap_or_default(),
@@ -135,13 +144,19 @@ pub fn run(settings: Settings) -> Result<(), String> {
         }
         _ => None,
     };
-    let engine = super::load_engine(&settings.faq)?;
+    let engine = super::load_engine(&settings.faq, settings.saved_index.as_deref())?;
     log::info!("FAQ loaded: {} entries from {}", engine.corpus().entry_count(), settings.faq.display());
     let live = Arc::new(ArcSwap::from_pointee(engine));
     let metrics = Arc::new(Metrics::default());
     let (events, writer, db) = open_store(&settings, &metrics)?;
     let (notice_tx, notice_rx) = tokio::sync::mpsc::unbounded_channel();
-    let reloader = Arc::new(Reloader::new(settings.faq.clone(), live.clone(), metrics.clone(), Some(notice_tx)));
+    let reloader = Arc::new(Reloader::new(
+        settings.faq.clone(),
+        settings.saved_index.clone(),
+        live.clone(),
+        metrics.clone(),
+        Some(notice_tx),
+    ));
     let _watcher = if settings.watch {
         match reload::watch(reloader.clone()) {
             Ok(w) => Some(w),

@@ -12,10 +12,10 @@ use std::sync::Arc;
 /// reply inflates its answer's block. The bot keeps the answers people ask for rendered, so that is paid once
 /// per answer in use, not once per reply.
 #[derive(Clone)]
-pub struct Answer(Form);
+pub struct Answer(pub(super) Form);
 
 #[derive(Clone)]
-enum Form {
+pub(super) enum Form {
     Plain(Box<str>),
     /// Bytes `start..start + len` of the inflated block.
     Packed {

@@ -5,6 +5,7 @@ mod answer;
 mod load;
 mod phrasings;
 mod problem;
+mod saved;
 mod toml_read;
 
 pub use answer::{Answer, pack as pack_answers};
@@ -19,6 +20,7 @@ pub const MAX_ID_LEN: usize = 56;
 pub const MAX_PHRASINGS: usize = 1_000;
 
 use crate::text::Language;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
@@ -91,7 +93,7 @@ impl LanguageCorpus {
 }
 
 /// One entry file: a topic group as the /topics menu shows it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Group {
     pub title: String,
     pub order: i64,
@@ -139,7 +141,7 @@ impl Entry {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Source {
     pub title: String,
     pub url: String,
@@ -153,7 +155,7 @@ pub struct Origin {
     pub line: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Scope {
     /// Only meaningful for cancer immunotherapy: its presence keeps a question in scope.
     In,
@@ -173,14 +175,14 @@ pub struct Concept {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Warnings {
     pub urgent_message: String,
     pub signs: Vec<Sign>,
 }
 
 /// A red-flag symptom: any of its phrases in a message makes the reply urgent.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sign {
     pub id: String,
     pub label: String,

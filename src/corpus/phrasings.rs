@@ -4,14 +4,16 @@
 
 use crate::packed;
 use rustc_hash::FxHashMap as HashMap;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
 /// A list of texts, read back by position exactly as given.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phrasings {
     /// The distinct words (what lies between spaces, punctuation included), each followed by a space.
     words: Box<str>,
     /// Per text: the numbers of its words (from 1, see `packed`), then a 0.
+    #[serde(with = "serde_bytes")]
     codes: Box<[u8]>,
     len: u32,
 }

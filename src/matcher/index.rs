@@ -10,18 +10,19 @@ use crate::packed;
 use crate::parallel;
 use crate::text::{Analysis, Analyzer, Reading, TermId, TermKind};
 use rustc_hash::FxHashMap as HashMap;
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::ops::ControlFlow;
 use wordings::Wordings;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UnitKind {
     Question,
     Alternate,
     Keyword,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unit {
     pub entry: u32,
     pub kind: UnitKind,
@@ -37,7 +38,7 @@ pub struct Unit {
 const _: () = assert!(std::mem::size_of::<Unit>() == 12 && crate::text::MAX_TOKENS <= u8::MAX as usize);
 
 /// Compared in tests: the index must not depend on how many threads built it.
-#[derive(PartialEq)]
+#[derive(PartialEq, Serialize, Deserialize)]
 pub struct Index {
     pub terms: HashMap<String, TermId>,
     /// Inverse document frequency per term, over entries.
@@ -569,8 +570,9 @@ fn answers(answer_terms: &PackedIds, entry: usize) -> impl Iterator<Item = TermI
 
 /// Lists of term ids in one byte buffer (`bytes[starts[i]..starts[i + 1]]`), packed: common words have small
 /// ids, so most take one or two bytes instead of four, over millions of phrasings and answers.
-#[derive(Default, PartialEq)]
+#[derive(Default, PartialEq, Serialize, Deserialize)]
 struct PackedIds {
+    #[serde(with = "serde_bytes")]
     bytes: Vec<u8>,
     starts: Vec<u32>,
 }
@@ -689,7 +691,7 @@ impl Rows {
 
 /// Every term's posting list in one buffer (`items[starts[t]..starts[t + 1]]`): a list per term would cost an
 /// allocation each, and growing millions of postings one push at a time leaves the heap fragmented.
-#[derive(PartialEq)]
+#[derive(PartialEq, Serialize, Deserialize)]
 struct Postings<P> {
     items: Vec<P>,
     starts: Vec<u32>,
@@ -720,7 +722,7 @@ impl Posting for (u32, f32) {
 /// A phrasing's posting in four bytes: the unit, and in the top bit whether the term is there only as a broader
 /// concept or part of one. Its weight is then the term's idf, whole or at `BROADER_FACTOR`, looked up per list:
 /// the same number a stored weight would be, in half the memory the walks read.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct UnitPosting(u32);
 
 impl UnitPosting {

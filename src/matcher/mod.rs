@@ -4,6 +4,7 @@
 
 mod decide;
 mod index;
+pub mod saved;
 pub mod signals;
 mod warning;
 
@@ -13,6 +14,7 @@ pub use index::UnitKind;
 use crate::corpus::{Corpus, Entry, LanguageCorpus, Scope};
 use crate::text::{Analysis, Analyzer, Language, TermId};
 use index::{Index, QueryTerm, Unit};
+use serde::{Deserialize, Serialize};
 use warning::WarningSigns;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +78,7 @@ pub struct Explanation {
     pub urgent_labels: Vec<String>,
 }
 
+#[derive(Serialize, Deserialize)]
 struct LanguageEngine {
     lang: Language,
     analyzer: Analyzer,
@@ -84,6 +87,7 @@ struct LanguageEngine {
 }
 
 /// The whole matching engine over a validated corpus. Immutable once built: a reload builds a new one.
+#[derive(Serialize, Deserialize)]
 pub struct Engine {
     corpus: Corpus,
     langs: Vec<LanguageEngine>,

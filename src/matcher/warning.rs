@@ -4,13 +4,16 @@
 
 use crate::corpus::Warnings;
 use crate::text::{Analysis, Analyzer, Language, TermKind};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+#[derive(Serialize, Deserialize)]
 struct Phrase {
     sign: usize,
     terms: Vec<String>,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct WarningSigns {
     lang: Language,
     pub ids: Vec<String>,

@@ -3,8 +3,9 @@
 
 use crate::corpus::{Concept, Scope};
 use rustc_hash::FxHashMap as HashMap;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LexiconConcept {
     pub id: String,
     /// The token this concept becomes: `@id`.
@@ -14,7 +15,7 @@ pub struct LexiconConcept {
     pub broader: Vec<usize>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Lexicon {
     pub concepts: Vec<LexiconConcept>,
     /// First stem of a term → (all the term's stems, concept), longest terms first.

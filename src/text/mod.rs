@@ -18,6 +18,7 @@ pub use spell::Speller;
 pub use tokenize::tokenize;
 
 use crate::corpus::{Concept, Scope};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Longer messages are cut here: no FAQ question needs more words, and it bounds the work per message.
 pub const MAX_TOKENS: usize = 200;
@@ -84,6 +85,22 @@ pub struct Analyzer {
     stemmer: rust_stemmers::Stemmer,
     lexicon: Lexicon,
     speller: Option<Speller>,
+}
+
+/// Saved without its stemmer and the speller's dictionary, which are the language's own and are taken again
+/// from it when read back.
+impl Serialize for Analyzer {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.lang, &self.lexicon, &self.speller).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Analyzer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (lang, lexicon, speller): (Language, Lexicon, Option<Speller>) = Deserialize::deserialize(d)?;
+        let speller = speller.map(|s| s.with_dictionary(lang.dictionary()));
+        Ok(Analyzer { lexicon, speller, ..Analyzer::plain(lang) })
+    }
 }
 
 impl Analyzer {

@@ -12,14 +12,21 @@
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHasher};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::hash::{BuildHasher, Hash, Hasher};
 
+/// Saved with an engine once `finish` has run: what is only used while words are added is left out, and the
+/// dictionary is the language's, which the analyzer gives back (`with_dictionary`).
+#[derive(Serialize, Deserialize)]
 pub struct Speller {
     min_len: usize,
+    #[serde(skip)]
     dictionary: Option<&'static rustc_hash::FxHashSet<&'static str>>,
     /// While words are added: word → how often the corpus uses it (ties go to the more common word); `finish`
     /// moves them, with `stems`, into `vocabulary`.
+    #[serde(skip)]
     words: HashMap<String, u32>,
+    #[serde(skip)]
     stems: HashSet<String>,
     /// Every word and stem, once each, read once `finish` has run; its first `listed` strings are the words
     /// the delete index numbers, sorted.
@@ -40,6 +47,7 @@ pub struct Speller {
     long: Vec<LongWord>,
     /// Neighbouring words the corpus uses (hashed pair of stems → how often), to read a slip in its context;
     /// `finish` packs them into `packed_pairs`.
+    #[serde(skip)]
     pairs: HashMap<u64, u32>,
     /// The pairs' `pair_key`s with their count (up to 255): a large corpus has millions of pairs, and six bytes
     /// each is far less than the map spends on a slot.
@@ -310,6 +318,7 @@ fn skeleton(word: &str) -> String {
 }
 
 /// A word long enough for three edits, with what bounds its distance from another cheaply.
+#[derive(Serialize, Deserialize)]
 struct LongWord {
     id: u32,
     /// In characters.
@@ -388,21 +397,30 @@ impl Vocabulary {
         let mut starts = Vec::with_capacity(strings.len() + 1);
         let mut counts = Vec::with_capacity(strings.len());
         let mut flags = Vec::with_capacity(strings.len());
-        let mut table = HashTable::with_capacity(strings.len());
         starts.push(0);
-        for (i, (s, count, flag)) in strings.iter().enumerate() {
+        for (s, count, flag) in strings {
             text.push_str(s);
             starts.push(u32::try_from(text.len()).expect("the vocabulary stays below 4 GB"));
             counts.push(*count);
             flags.push(*flag);
-            let rehash = |&j: &u32| FxBuildHasher.hash_one(string(&text, &starts, j));
-            table.insert_unique(FxBuildHasher.hash_one(s), i as u32, rehash);
         }
+        let table = Vocabulary::table(&text, &starts);
         Vocabulary { text, starts, counts, flags, table }
     }
 
     fn get(&self, i: u32) -> &str {
         string(&self.text, &self.starts, i)
+    }
+
+    /// The table of the strings' numbers, which is not saved: a look-up finds the number by the string's hash.
+    fn table(text: &str, starts: &[u32]) -> HashTable<u32> {
+        let count = starts.len().saturating_sub(1) as u32;
+        let mut table = HashTable::with_capacity(count as usize);
+        for i in 0..count {
+            let rehash = |&j: &u32| FxBuildHasher.hash_one(string(text, starts, j));
+            table.insert_unique(FxBuildHasher.hash_one(string(text, starts, i)), i, rehash);
+        }
+        table
     }
 
     fn find(&self, s: &str) -> Option<u32> {
@@ -415,6 +433,22 @@ impl Vocabulary {
     }
 }
 
+/// Saved as its strings and lists; the table is built again when it is read back.
+impl Serialize for Vocabulary {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (&self.text, &self.starts, &self.counts, serde_bytes::Bytes::new(&self.flags)).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Vocabulary {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (text, starts, counts, flags): (String, Vec<u32>, Vec<u32>, serde_bytes::ByteBuf) =
+            Deserialize::deserialize(d)?;
+        let table = Vocabulary::table(&text, &starts);
+        Ok(Vocabulary { text, starts, counts, flags: flags.into_vec(), table })
+    }
+}
+
 fn string<'a>(text: &'a str, starts: &[u32], i: u32) -> &'a str {
     &text[starts[i as usize] as usize..starts[i as usize + 1] as usize]
 }
@@ -422,7 +456,7 @@ fn string<'a>(text: &'a str, starts: &[u32], i: u32) -> &'a str {
 /// Packed pairs (`Speller::packed_pairs`) in six bytes each instead of eight: their top 16 bits are their
 /// bucket's, as in the delete index, and the rest is kept in two lists. A look-up is a short search in one
 /// bucket.
-#[derive(Default)]
+#[derive(Default, Serialize, Deserialize)]
 struct PackedPairs {
     /// Where each value of the top 16 bits starts in `high` and `low`.
     buckets: Vec<u32>,

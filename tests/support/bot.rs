@@ -44,6 +44,7 @@ impl BotProcess {
             .env("TELOXIDE_API_URL", fake.api_url())
             .env("RUST_LOG", "info")
             .env_remove("IMMUNOFAQ_FAQ")
+            .env_remove("IMMUNOFAQ_SAVED_INDEX")
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out);

@@ -6,6 +6,7 @@
 use super::PackedIds;
 use crate::packed;
 use crate::text::TermId;
+use serde::{Deserialize, Serialize};
 use std::ops::{ControlFlow, Range};
 
 /// Every entry's block, one after the other (`bytes[starts[e]..starts[e + 1]]`). A block is the number of
@@ -13,8 +14,9 @@ use std::ops::{ControlFlow, Range};
 /// then every word of every phrasing in order as its place among them: one byte each, or two or four in an
 /// entry with more than 256 or 65,536 distinct words. Where one phrasing ends and the next begins is its word
 /// count, which the units keep.
-#[derive(PartialEq)]
+#[derive(PartialEq, Serialize, Deserialize)]
 pub(super) struct Wordings {
+    #[serde(with = "serde_bytes")]
     bytes: Vec<u8>,
     starts: Vec<u32>,
 }
