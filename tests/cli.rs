@@ -46,6 +46,23 @@ fn match_writes_one_json_line_per_question_in_order() {
     }
 }
 
+/// `--saved-index`: the first run saves the index, the second starts from it, and both answer alike.
+#[test]
+fn match_answers_alike_from_a_saved_index() {
+    let state = tempfile::tempdir().unwrap();
+    let saved = state.path().join("faq.index");
+    let args = ["--saved-index", saved.to_str().unwrap(), "match"];
+    let input = "will my hair fall out\ncan keytruda cause diarrhea\nwhat's the weather in Paris\n";
+    let first = run(&args, input);
+    let written = std::fs::metadata(&saved).and_then(|m| m.modified()).expect("the first run saved the index");
+    let second = run(&args, input);
+    assert!(first.status.success() && second.status.success(), "{}", text(&second.stderr));
+    let kept = std::fs::metadata(&saved).and_then(|m| m.modified()).unwrap();
+    assert_eq!(written, kept, "the second run read the index and did not write it again");
+    assert_eq!(text(&first.stdout), text(&run(&["match"], input).stdout));
+    assert_eq!(text(&first.stdout), text(&second.stdout));
+}
+
 #[test]
 fn match_on_empty_input_exits_zero_with_no_output() {
     let out = run(&["match"], "");

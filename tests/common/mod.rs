@@ -37,6 +37,7 @@ pub fn run(args: &[&str], stdin: &str) -> Output {
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("IMMUNOFAQ_FAQ")
+        .env_remove("IMMUNOFAQ_SAVED_INDEX")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
