@@ -15,6 +15,7 @@
 pub mod cli;
 pub mod corpus;
 pub mod events;
+mod exact;
 pub mod health;
 pub mod matcher;
 pub mod metrics;

@@ -15,9 +15,11 @@ use std::sync::Arc;
 struct SavedPart {
     lang: Language,
     groups: Vec<Group>,
+    #[serde(deserialize_with = "crate::exact::vec")]
     entries: Vec<SavedEntry>,
     lexicon: Vec<SavedConcept>,
     warnings: Warnings,
+    #[serde(deserialize_with = "crate::exact::vec")]
     by_id: Vec<u32>,
 }
 

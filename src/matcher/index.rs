@@ -42,10 +42,12 @@ const _: () = assert!(std::mem::size_of::<Unit>() == 12 && crate::text::MAX_TOKE
 pub struct Index {
     pub terms: HashMap<String, TermId>,
     /// Inverse document frequency per term, over entries.
+    #[serde(deserialize_with = "crate::exact::vec")]
     pub idf: Vec<f32>,
     /// Per term: the units that use it, shortest first so a capped walk keeps the strongest matches. Only the
     /// first `MAX_POSTINGS_PER_TERM` are kept: no walk goes further.
     postings: Postings<UnitPosting>,
+    #[serde(deserialize_with = "crate::exact::vec")]
     pub units: Vec<Unit>,
     /// Per entry: its answer's terms (sorted, deduplicated), for the light answer-text signal, stored as the
     /// gaps between them: small numbers pack into fewer bytes.
@@ -53,10 +55,12 @@ pub struct Index {
     /// Per term: (entry, weight) in the entry's profile, all its phrasings together: a term that many of an
     /// entry's phrasings use says more about the entry than one that a single alternate happens to use.
     entry_postings: Postings<(u32, f32)>,
+    #[serde(deserialize_with = "crate::exact::vec")]
     pub entry_norms: Vec<f32>,
     /// Per unit: its words in order, function words included, for the word-order signal (kept per entry).
     wordings: Wordings,
     /// Per entry: its units, `entry_units[e]..entry_units[e + 1]`.
+    #[serde(deserialize_with = "crate::exact::vec")]
     pub entry_units: Vec<u32>,
     pub entry_count: usize,
     /// Every word the corpus uses, with how often: the speller's vocabulary, gathered while indexing.
@@ -572,8 +576,11 @@ fn answers(answer_terms: &PackedIds, entry: usize) -> impl Iterator<Item = TermI
 /// ids, so most take one or two bytes instead of four, over millions of phrasings and answers.
 #[derive(Default, PartialEq, Serialize, Deserialize)]
 struct PackedIds {
-    #[serde(with = "serde_bytes")]
+    // Written as bytes; read back byte by byte rather than through the reader's scratch buffer, which would
+    // grow to the largest list and stay with the allocator.
+    #[serde(serialize_with = "serde_bytes::serialize", deserialize_with = "crate::exact::vec")]
     bytes: Vec<u8>,
+    #[serde(deserialize_with = "crate::exact::vec")]
     starts: Vec<u32>,
 }
 
@@ -692,8 +699,11 @@ impl Rows {
 /// Every term's posting list in one buffer (`items[starts[t]..starts[t + 1]]`): a list per term would cost an
 /// allocation each, and growing millions of postings one push at a time leaves the heap fragmented.
 #[derive(PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "P: Deserialize<'de>"))]
 struct Postings<P> {
+    #[serde(deserialize_with = "crate::exact::vec")]
     items: Vec<P>,
+    #[serde(deserialize_with = "crate::exact::vec")]
     starts: Vec<u32>,
 }
 

@@ -36,14 +36,17 @@ pub struct Speller {
     /// `bucket_bits` are its bucket's) above the word's index, which takes at most `bucket_bits` bits. A large
     /// corpus has millions of variants, and four bytes each instead of eight is half; the whole hash is kept,
     /// so the look-ups find exactly the words eight bytes would.
+    #[serde(deserialize_with = "crate::exact::vec")]
     deletes: Vec<u32>,
     /// `deletes` index where each value of the hash's top `bucket_bits` bits starts: a look-up is then a short
     /// scan instead of a binary search over millions of variants.
+    #[serde(deserialize_with = "crate::exact::vec")]
     buckets: Vec<u32>,
     /// At least `BUCKET_BITS`, and as many as the words' indices need: more words, more (and smaller) buckets.
     bucket_bits: u32,
     /// The words long enough for three edits, which the delete index leaves out (it would grow tenfold): few
     /// enough to be all looked at, with cheap bounds first.
+    #[serde(deserialize_with = "crate::exact::vec")]
     long: Vec<LongWord>,
     /// Neighbouring words the corpus uses (hashed pair of stems → how often), to read a slip in its context;
     /// `finish` packs them into `packed_pairs`.
@@ -442,8 +445,16 @@ impl Serialize for Vocabulary {
 
 impl<'de> Deserialize<'de> for Vocabulary {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let (text, starts, counts, flags): (String, Vec<u32>, Vec<u32>, serde_bytes::ByteBuf) =
-            Deserialize::deserialize(d)?;
+        #[derive(Deserialize)]
+        struct Lists {
+            text: String,
+            #[serde(deserialize_with = "crate::exact::vec")]
+            starts: Vec<u32>,
+            #[serde(deserialize_with = "crate::exact::vec")]
+            counts: Vec<u32>,
+            flags: serde_bytes::ByteBuf,
+        }
+        let Lists { text, starts, counts, flags } = Lists::deserialize(d)?;
         let table = Vocabulary::table(&text, &starts);
         Ok(Vocabulary { text, starts, counts, flags: flags.into_vec(), table })
     }
@@ -459,10 +470,13 @@ fn string<'a>(text: &'a str, starts: &[u32], i: u32) -> &'a str {
 #[derive(Default, Serialize, Deserialize)]
 struct PackedPairs {
     /// Where each value of the top 16 bits starts in `high` and `low`.
+    #[serde(deserialize_with = "crate::exact::vec")]
     buckets: Vec<u32>,
     /// Bits 16 to 47.
+    #[serde(deserialize_with = "crate::exact::vec")]
     high: Vec<u32>,
     /// Bits 0 to 15: the key's lowest kept byte, then the count.
+    #[serde(deserialize_with = "crate::exact::vec")]
     low: Vec<u16>,
 }
 

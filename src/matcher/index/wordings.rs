@@ -16,8 +16,11 @@ use std::ops::{ControlFlow, Range};
 /// count, which the units keep.
 #[derive(PartialEq, Serialize, Deserialize)]
 pub(super) struct Wordings {
-    #[serde(with = "serde_bytes")]
+    // Written as bytes; read back byte by byte rather than through the reader's scratch buffer, which would
+    // grow to the largest list and stay with the allocator.
+    #[serde(serialize_with = "serde_bytes::serialize", deserialize_with = "crate::exact::vec")]
     bytes: Vec<u8>,
+    #[serde(deserialize_with = "crate::exact::vec")]
     starts: Vec<u32>,
 }
 
