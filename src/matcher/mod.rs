@@ -216,45 +216,56 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     let mix = signals::PHRASING_MIX;
     let mut kind_weight = [1.0f32; 3];
     kind_weight[UnitKind::Keyword as usize] = signals::KEYWORD_WEIGHT;
-    // By table, not by branch: which kind comes next is anyone's guess (times one is exact).
+    // By table, not by branch: which kind comes next is anyone's guess (times one is exact). Copies, not
+    // references: the loops keep them in registers.
     let unit_score =
-        |dot: f32, unit: &Unit| signals::similarity(dot, query_norm, unit.norm) * kind_weight[unit.kind as usize];
+        move |dot: f32, unit: &Unit| signals::similarity(dot, query_norm, unit.norm) * kind_weight[unit.kind as usize];
     let mut best: Vec<Candidate> = index.accumulate(query, unit_score, |reached| {
-        let (entries, best_unit) = (&reached.entries, &reached.best);
-        let profile =
-            |e: u32| signals::similarity(entries.values[e as usize], query_norm, index.entry_norms[e as usize]);
+        /// A leader, with what its description needs: the entries' slots are cleared as they are ranked.
+        struct Leader {
+            score: f32,
+            entry: u32,
+            best: (f32, u32),
+            profile: f32,
+        }
         // Only the best few need the finer signals: keep the leaders in order while scoring every entry (most
         // are ruled out by one comparison with the last leader), and describe just those.
-        let ahead = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).is_lt();
-        let mut ranked: Vec<(f32, u32)> = Vec::with_capacity(signals::ANSWER_RERANK + 1);
+        let ahead = |a: &Leader, b: &Leader| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)).is_lt();
+        let mut ranked: Vec<Leader> = Vec::with_capacity(signals::ANSWER_RERANK + 1);
         // The last leader's score once the leaders are full: an entry below it cannot enter (scores are never
         // NaN, so the plain comparison agrees with `ahead`).
         let mut floor = f32::NEG_INFINITY;
-        for &e in entries.touched() {
-            let scored = (mix * best_unit[e as usize].0 + (1.0 - mix) * profile(e), e);
-            if scored.0 < floor
+        reached.drain_entries(&index.entry_norms, |reach| {
+            let profile = signals::similarity(reach.dot, query_norm, reach.norm);
+            let scored = Leader {
+                score: mix * reach.best.0 + (1.0 - mix) * profile,
+                entry: reach.entry,
+                best: reach.best,
+                profile,
+            };
+            if scored.score < floor
                 || ranked.len() == signals::ANSWER_RERANK && !ranked.last().is_some_and(|last| ahead(&scored, last))
             {
-                continue;
+                return;
             }
             ranked.insert(ranked.partition_point(|r| ahead(r, &scored)), scored);
             ranked.truncate(signals::ANSWER_RERANK);
             if ranked.len() == signals::ANSWER_RERANK {
-                floor = ranked[signals::ANSWER_RERANK - 1].0;
+                floor = ranked[signals::ANSWER_RERANK - 1].score;
             }
-        }
+        });
         ranked
             .iter()
-            .map(|&(score, e)| {
-                let (phrasing, u) = best_unit[e as usize];
+            .map(|leader| {
+                let (phrasing, u) = leader.best;
                 let unit = &index.units[u as usize];
                 Candidate {
-                    entry: e as usize,
-                    score,
+                    entry: leader.entry as usize,
+                    score: leader.score,
                     phrasing,
                     phrasing_kind: unit.kind,
                     phrasing_ordinal: u32::from(unit.ordinal),
-                    profile: profile(e),
+                    profile: leader.profile,
                     order: 0.0,
                     answer: 0.0,
                     out_of_scope: off_topic,
