@@ -230,24 +230,8 @@ impl Index {
             if best.len() < self.entry_count {
                 best.resize(self.entry_count, (0.0, 0));
             }
-            // Slices, not vectors, in the loop: their bounds stay in registers instead of being read again after
-            // every write. The dot products cut to the units' length: one bounds check serves both look-ups.
-            let (all_units, best_of) = (&self.units[..], &mut best[..self.entry_count]);
-            let dots = &mut units.values[..all_units.len()];
-            for &u in &units.touched[..units.count] {
-                let unit = &all_units[u as usize];
-                // Each unit is listed once: its slot goes back to zero as it is read, not in a pass of its own.
-                let score = unit_score(std::mem::take(&mut dots[u as usize]), unit);
-                let slot = &mut best_of[unit.entry as usize];
-                if score > slot.0 {
-                    // An entry's first unit (scores are positive) is where to see that its profile walk stopped
-                    // before it (an entry's norm is larger than a unit's).
-                    if slot.0 == 0.0 && entries.values[unit.entry as usize] == 0.0 {
-                        entries.include(unit.entry);
-                    }
-                    *slot = (score, u);
-                }
-            }
+            let touched = &units.touched[..units.count];
+            best_units(touched, &mut units.values, &self.units, &mut best[..self.entry_count], entries, unit_score);
             let result = f(reached);
             let Reached { units, entries, best, busy } = reached;
             // Nothing is left here after a drain; a closure that did not drain leaves the entries to this.
@@ -259,6 +243,37 @@ impl Index {
             *busy = false;
             result
         })
+    }
+}
+
+/// Per entry, its best unit in `best_of` by `unit_score`, over the units the walks reached (`touched`, their dot
+/// products in `dots`); an entry the profile walks did not reach joins `entries` on its first unit. A function of
+/// its own: inside `accumulate`'s closure, the loop read its slices' pointers and bounds back from the stack for
+/// every unit.
+#[inline(never)]
+fn best_units(
+    touched: &[u32],
+    dots: &mut [f32],
+    all_units: &[Unit],
+    best_of: &mut [(f32, u32)],
+    entries: &mut Dots,
+    unit_score: impl Fn(f32, &Unit) -> f32,
+) {
+    // Cut to the units' length: one bounds check serves both look-ups.
+    let dots = &mut dots[..all_units.len()];
+    for &u in touched {
+        let unit = &all_units[u as usize];
+        // Each unit is listed once: its slot goes back to zero as it is read, not in a pass of its own.
+        let score = unit_score(std::mem::take(&mut dots[u as usize]), unit);
+        let slot = &mut best_of[unit.entry as usize];
+        if score > slot.0 {
+            // An entry's first unit (scores are positive) is where to see that its profile walk stopped before it
+            // (an entry's norm is larger than a unit's).
+            if slot.0 == 0.0 && entries.values[unit.entry as usize] == 0.0 {
+                entries.include(unit.entry);
+            }
+            *slot = (score, u);
+        }
     }
 }
 

@@ -235,7 +235,15 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
         // The last leader's score once the leaders are full: an entry below it cannot enter (scores are never
         // NaN, so the plain comparison agrees with `ahead`).
         let mut floor = f32::NEG_INFINITY;
-        reached.drain_entries(&index.entry_norms, |reach| {
+        // The question's norm as a copy in the closure, not a reference: the loop keeps it in a register.
+        let (leaders, floor_at) = (&mut ranked, &mut floor);
+        reached.drain_entries(&index.entry_norms, move |reach| {
+            let floor = *floor_at;
+            // A profile's similarity is at most 1, and rounding keeps the order of sums and products: an entry that
+            // stays below the floor even with a perfect profile is ruled out before its profile is worked out.
+            if mix * reach.best.0 + (1.0 - mix) < floor {
+                return;
+            }
             let profile = signals::similarity(reach.dot, query_norm, reach.norm);
             let scored = Leader {
                 score: mix * reach.best.0 + (1.0 - mix) * profile,
@@ -244,14 +252,14 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
                 profile,
             };
             if scored.score < floor
-                || ranked.len() == signals::ANSWER_RERANK && !ranked.last().is_some_and(|last| ahead(&scored, last))
+                || leaders.len() == signals::ANSWER_RERANK && !leaders.last().is_some_and(|last| ahead(&scored, last))
             {
                 return;
             }
-            ranked.insert(ranked.partition_point(|r| ahead(r, &scored)), scored);
-            ranked.truncate(signals::ANSWER_RERANK);
-            if ranked.len() == signals::ANSWER_RERANK {
-                floor = ranked[signals::ANSWER_RERANK - 1].score;
+            leaders.insert(leaders.partition_point(|r| ahead(r, &scored)), scored);
+            leaders.truncate(signals::ANSWER_RERANK);
+            if leaders.len() == signals::ANSWER_RERANK {
+                *floor_at = leaders[signals::ANSWER_RERANK - 1].score;
             }
         });
         ranked
