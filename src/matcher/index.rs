@@ -259,8 +259,10 @@ fn best_units(
     entries: &mut Dots,
     unit_score: impl Fn(f32, &Unit) -> f32,
 ) {
-    // Cut to the units' length: one bounds check serves both look-ups.
+    // Cut to the units' and the entries' lengths: one bounds check serves each pair of look-ups.
     let dots = &mut dots[..all_units.len()];
+    let Dots { values, touched: listed, count } = entries;
+    let profiles = &values[..best_of.len()];
     for &u in touched {
         let unit = &all_units[u as usize];
         // Each unit is listed once: its slot goes back to zero as it is read, not in a pass of its own.
@@ -269,8 +271,8 @@ fn best_units(
         if score > slot.0 {
             // An entry's first unit (scores are positive) is where to see that its profile walk stopped before it
             // (an entry's norm is larger than a unit's).
-            if slot.0 == 0.0 && entries.values[unit.entry as usize] == 0.0 {
-                entries.include(unit.entry);
+            if slot.0 == 0.0 && profiles[unit.entry as usize] == 0.0 {
+                Dots::include(listed, count, unit.entry);
             }
             *slot = (score, u);
         }
@@ -398,13 +400,13 @@ impl Dots {
     }
 
     /// Lists a slot the walks did not reach (its value stays zero), after the walks: they take a zero value for
-    /// a slot not yet listed.
-    fn include(&mut self, slot: u32) {
-        match self.touched.get_mut(self.count) {
+    /// a slot not yet listed. (By fields, so that the values can be read meanwhile.)
+    fn include(touched: &mut Vec<u32>, count: &mut usize, slot: u32) {
+        match touched.get_mut(*count) {
             Some(room) => *room = slot,
-            None => self.touched.push(slot),
+            None => touched.push(slot),
         }
-        self.count += 1;
+        *count += 1;
     }
 
     /// The slots the walks reached, in the order first reached, then any included.

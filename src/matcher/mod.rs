@@ -221,48 +221,22 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     let unit_score =
         move |dot: f32, unit: &Unit| signals::similarity(dot, query_norm, unit.norm) * kind_weight[unit.kind as usize];
     let mut best: Vec<Candidate> = index.accumulate(query, unit_score, |reached| {
-        /// A leader, with what its description needs: the entries' slots are cleared as they are ranked.
-        struct Leader {
-            score: f32,
-            entry: u32,
-            best: (f32, u32),
-            profile: f32,
-        }
         // Only the best few need the finer signals: keep the leaders in order while scoring every entry (most
         // are ruled out by one comparison with the last leader), and describe just those.
-        let ahead = |a: &Leader, b: &Leader| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)).is_lt();
-        let mut ranked: Vec<Leader> = Vec::with_capacity(signals::ANSWER_RERANK + 1);
-        // The last leader's score once the leaders are full: an entry below it cannot enter (scores are never
-        // NaN, so the plain comparison agrees with `ahead`).
-        let mut floor = f32::NEG_INFINITY;
-        // The question's norm as a copy in the closure, not a reference: the loop keeps it in a register.
-        let (leaders, floor_at) = (&mut ranked, &mut floor);
+        let mut leaders = Leaders { ranked: Vec::with_capacity(signals::ANSWER_RERANK + 1), floor: f32::NEG_INFINITY };
+        // A `move` closure, holding the question's norm as a copy rather than a reference: the loop keeps it in a
+        // register.
+        let at = &mut leaders;
         reached.drain_entries(&index.entry_norms, move |reach| {
-            let floor = *floor_at;
-            // A profile's similarity is at most 1, and rounding keeps the order of sums and products: an entry that
-            // stays below the floor even with a perfect profile is ruled out before its profile is worked out.
-            if mix * reach.best.0 + (1.0 - mix) < floor {
-                return;
-            }
             let profile = signals::similarity(reach.dot, query_norm, reach.norm);
-            let scored = Leader {
-                score: mix * reach.best.0 + (1.0 - mix) * profile,
-                entry: reach.entry,
-                best: reach.best,
-                profile,
-            };
-            if scored.score < floor
-                || leaders.len() == signals::ANSWER_RERANK && !leaders.last().is_some_and(|last| ahead(&scored, last))
-            {
-                return;
-            }
-            leaders.insert(leaders.partition_point(|r| ahead(r, &scored)), scored);
-            leaders.truncate(signals::ANSWER_RERANK);
-            if leaders.len() == signals::ANSWER_RERANK {
-                *floor_at = leaders[signals::ANSWER_RERANK - 1].score;
+            let score = mix * reach.best.0 + (1.0 - mix) * profile;
+            // Scores are never NaN, so the plain comparison agrees with `Leader::ahead`.
+            if score >= at.floor {
+                at.admit(Leader { score, entry: reach.entry, best: reach.best, profile });
             }
         });
-        ranked
+        leaders
+            .ranked
             .iter()
             .map(|leader| {
                 let (phrasing, u) = leader.best;
@@ -302,6 +276,46 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     }
     best.sort_unstable_by(by_score);
     best
+}
+
+/// An entry in the running for the finer signals, with what its description needs: its slots are cleared as it
+/// is ranked.
+struct Leader {
+    score: f32,
+    entry: u32,
+    best: (f32, u32),
+    profile: f32,
+}
+
+impl Leader {
+    /// Best first; ties by entry.
+    fn ahead(&self, other: &Leader) -> bool {
+        other.score.total_cmp(&self.score).then(self.entry.cmp(&other.entry)).is_lt()
+    }
+}
+
+/// The best `signals::ANSWER_RERANK` entries so far, in order.
+struct Leaders {
+    ranked: Vec<Leader>,
+    /// The last leader's score once the leaders are full: an entry below it cannot enter.
+    floor: f32,
+}
+
+impl Leaders {
+    /// Ranks an entry that scored at least the floor. Out of line: few entries get this far, and the loop that
+    /// tries every entry keeps its registers for itself.
+    #[inline(never)]
+    fn admit(&mut self, scored: Leader) {
+        let ranked = &mut self.ranked;
+        if ranked.len() == signals::ANSWER_RERANK && !ranked.last().is_some_and(|last| scored.ahead(last)) {
+            return;
+        }
+        ranked.insert(ranked.partition_point(|r| r.ahead(&scored)), scored);
+        ranked.truncate(signals::ANSWER_RERANK);
+        if ranked.len() == signals::ANSWER_RERANK {
+            self.floor = ranked[signals::ANSWER_RERANK - 1].score;
+        }
+    }
 }
 
 /// The share of the question's weight that the entry's answer text contains (`uses`: per query term).
