@@ -223,15 +223,18 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     let mut best: Vec<Candidate> = index.accumulate(query, unit_score, |reached| {
         // Only the best few need the finer signals: keep the leaders in order while scoring every entry (most
         // are ruled out by one comparison with the last leader), and describe just those.
-        let mut leaders = Leaders { ranked: Vec::with_capacity(signals::ANSWER_RERANK + 1), floor: f32::NEG_INFINITY };
+        let ranked = Vec::with_capacity(signals::ANSWER_RERANK + 1);
+        let mut leaders = Leaders { ranked, floor: f32::NEG_INFINITY, last: 0 };
         // A `move` closure, holding the question's norm as a copy rather than a reference: the loop keeps it in a
         // register.
         let at = &mut leaders;
         reached.drain_entries(&index.entry_norms, move |reach| {
             let profile = signals::similarity(reach.dot, query_norm, reach.norm);
             let score = mix * reach.best.0 + (1.0 - mix) * profile;
-            // Scores are never NaN, so the plain comparison agrees with `Leader::ahead`.
-            if score >= at.floor {
+            // Scores are never NaN, so the plain comparison agrees with `Leader::ahead`; a later entry that ties
+            // with the last leader (the very same bits: `total_cmp` finds them equal) loses to it without a call.
+            // Copies of an entry tie, and many entries are copies at 10,000.
+            if score >= at.floor && (score.to_bits() != at.floor.to_bits() || reach.entry < at.last) {
                 at.admit(Leader { score, entry: reach.entry, best: reach.best, profile });
             }
         });
@@ -299,6 +302,8 @@ struct Leaders {
     ranked: Vec<Leader>,
     /// The last leader's score once the leaders are full: an entry below it cannot enter.
     floor: f32,
+    /// The last leader's entry, once the leaders are full.
+    last: u32,
 }
 
 impl Leaders {
@@ -312,8 +317,8 @@ impl Leaders {
         }
         ranked.insert(ranked.partition_point(|r| r.ahead(&scored)), scored);
         ranked.truncate(signals::ANSWER_RERANK);
-        if ranked.len() == signals::ANSWER_RERANK {
-            self.floor = ranked[signals::ANSWER_RERANK - 1].score;
+        if let Some(last) = ranked.get(signals::ANSWER_RERANK - 1) {
+            (self.floor, self.last) = (last.score, last.entry);
         }
     }
 }
