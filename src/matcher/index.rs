@@ -270,8 +270,9 @@ fn best_units(
         let slot = &mut best_of[unit.entry as usize];
         if score > slot.0 {
             // An entry's first unit (scores are positive) is where to see that its profile walk stopped before it
-            // (an entry's norm is larger than a unit's).
-            if slot.0 == 0.0 && profiles[unit.entry as usize] == 0.0 {
+            // (an entry's norm is larger than a unit's). Both zeros can only be +0.0: integer tests, which are
+            // cheaper than float ones.
+            if slot.0.to_bits() == 0 && profiles[unit.entry as usize].to_bits() == 0 {
                 Dots::include(listed, count, unit.entry);
             }
             *slot = (score, u);
