@@ -307,8 +307,9 @@ struct Leaders {
 }
 
 impl Leaders {
-    /// Ranks an entry that scored at least the floor. Out of line: few entries get this far, and the loop that
-    /// tries every entry keeps its registers for itself.
+    /// Ranks an entry that scored at least the floor. Out of line and cold: few entries get this far, and the
+    /// loop that tries every entry keeps its registers for itself (saved around the call, not reloaded per entry).
+    #[cold]
     #[inline(never)]
     fn admit(&mut self, scored: Leader) {
         let ranked = &mut self.ranked;
