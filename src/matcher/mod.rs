@@ -218,8 +218,9 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     kind_weight[UnitKind::Keyword as usize] = signals::KEYWORD_WEIGHT;
     // By table, not by branch: which kind comes next is anyone's guess (times one is exact). Copies, not
     // references: the loops keep them in registers.
-    let unit_score =
-        move |dot: f32, unit: &Unit| signals::similarity(dot, query_norm, unit.norm) * kind_weight[unit.kind as usize];
+    let unit_score = move |dot: f32, unit: &Unit| {
+        signals::positive_similarity(dot, query_norm, unit.norm) * kind_weight[unit.kind as usize]
+    };
     let mut best: Vec<Candidate> = index.accumulate(query, unit_score, |reached| {
         // Only the best few need the finer signals: keep the leaders in order while scoring every entry (most
         // are ruled out by one comparison with the last leader), and describe just those.

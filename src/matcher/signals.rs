@@ -100,6 +100,19 @@ pub fn similarity(dot: f32, query_norm: f32, unit_norm: f32) -> f32 {
     }
 }
 
+/// `similarity` where the dot product is known to be positive (a phrasing the posting walks reached: they add
+/// only positive weights), without its test: this runs for every phrasing a question reaches.
+pub fn positive_similarity(dot: f32, query_norm: f32, unit_norm: f32) -> f32 {
+    debug_assert!(dot > 0.0, "a dot product {dot}");
+    let q = (dot / query_norm).min(1.0);
+    let u = (dot / unit_norm).min(1.0);
+    if QUERY_COVERAGE_EXPONENT == 0.5 {
+        (q * u).sqrt()
+    } else {
+        q.powf(QUERY_COVERAGE_EXPONENT) * u.powf(1.0 - QUERY_COVERAGE_EXPONENT)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
