@@ -206,12 +206,13 @@ impl Index {
 
     /// Dot products between the question and every unit that shares a term with it, and every entry profile,
     /// and per entry its best unit by `unit_score` (from the unit's dot product). The closure gets them as a
-    /// `Reached`; every slot is back at zero for the next question.
+    /// `Reached` (the units' dot products already read and gone, which units were reached still listed) and
+    /// takes the entries with `Reached::drain_entries`; every slot is back at zero for the next question.
     pub fn accumulate<R>(
         &self,
         query: &[QueryTerm],
         unit_score: impl Fn(f32, &Unit) -> f32,
-        f: impl FnOnce(&Reached) -> R,
+        f: impl FnOnce(&mut Reached) -> R,
     ) -> R {
         thread_local! {
             static SCRATCH: RefCell<Reached> = RefCell::new(Reached::default());
@@ -233,28 +234,15 @@ impl Index {
             if best.len() < self.entry_count {
                 best.resize(self.entry_count, (0.0, 0));
             }
-            // Slices, not vectors, in the loop: their bounds stay in registers instead of being read again after
-            // every write.
-            let (all_units, dots, best_of) = (&self.units[..], &units.values[..], &mut best[..]);
-            for &u in units.touched() {
-                let unit = &all_units[u as usize];
-                let score = unit_score(dots[u as usize], unit);
-                let slot = &mut best_of[unit.entry as usize];
-                if score > slot.0 {
-                    // An entry's first unit (scores are positive) is where to see that its profile walk stopped
-                    // before it (an entry's norm is larger than a unit's).
-                    if slot.0 == 0.0 && entries.values[unit.entry as usize] == 0.0 {
-                        entries.include(unit.entry);
-                    }
-                    *slot = (score, u);
-                }
-            }
+            let touched = &units.touched[..units.count];
+            best_units(touched, &mut units.values, &self.units, &mut best[..self.entry_count], entries, unit_score);
             let result = f(reached);
             let Reached { units, entries, best, busy } = reached;
+            // Nothing is left here after a drain; a closure that did not drain leaves the entries to this.
             for &e in entries.touched() {
                 best[e as usize] = (0.0, 0);
             }
-            units.clear();
+            units.count = 0;
             entries.clear();
             *busy = false;
             result
@@ -262,9 +250,44 @@ impl Index {
     }
 }
 
+/// Per entry, its best unit in `best_of` by `unit_score`, over the units the walks reached (`touched`, their dot
+/// products in `dots`); an entry the profile walks did not reach joins `entries` on its first unit. A function of
+/// its own: inside `accumulate`'s closure, the loop read its slices' pointers and bounds back from the stack for
+/// every unit.
+#[inline(never)]
+fn best_units(
+    touched: &[u32],
+    dots: &mut [f32],
+    all_units: &[Unit],
+    best_of: &mut [(f32, u32)],
+    entries: &mut Dots,
+    unit_score: impl Fn(f32, &Unit) -> f32,
+) {
+    // Cut to the units' and the entries' lengths: one bounds check serves each pair of look-ups.
+    let dots = &mut dots[..all_units.len()];
+    let Dots { values, touched: listed, count } = entries;
+    let profiles = &values[..best_of.len()];
+    for &u in touched {
+        let unit = &all_units[u as usize];
+        // Each unit is listed once: its slot goes back to zero as it is read, not in a pass of its own.
+        let score = unit_score(std::mem::take(&mut dots[u as usize]), unit);
+        let slot = &mut best_of[unit.entry as usize];
+        if score > slot.0 {
+            // An entry's first unit (scores are positive) is where to see that its profile walk stopped before it
+            // (an entry's norm is larger than a unit's). Both zeros can only be +0.0: integer tests, which are
+            // cheaper than float ones.
+            if slot.0.to_bits() == 0 && profiles[unit.entry as usize].to_bits() == 0 {
+                Dots::include(listed, count, unit.entry);
+            }
+            *slot = (score, u);
+        }
+    }
+}
+
 /// What one question's posting walks reached, in per-thread buffers that are reused.
 #[derive(Default)]
 pub struct Reached {
+    /// Which units were reached (their dot products are read, and set back to zero, before the closure runs).
     pub units: Dots,
     /// Every entry reached, by its profile or by a unit: an entry a unit reached but the profile walks did not
     /// (its profile share was negligible) is listed with a profile of zero, a candidate on its phrasings alone.
@@ -273,6 +296,33 @@ pub struct Reached {
     pub best: Vec<(f32, u32)>,
     /// Set while a question uses the buffers.
     busy: bool,
+}
+
+/// One entry a question reached, as `Reached::drain_entries` hands it over.
+pub struct Reach {
+    pub entry: u32,
+    /// Its best unit's score, and that unit; zero where no unit was reached.
+    pub best: (f32, u32),
+    /// Its profile's dot product with the question, and its profile's norm.
+    pub dot: f32,
+    pub norm: f32,
+}
+
+impl Reached {
+    /// Every entry reached, in the order first reached, with its profile's norm from `norms` (per entry). Each
+    /// entry's slots go back to zero as it is handed over: the walk that reads them is the one that clears them.
+    pub fn drain_entries(&mut self, norms: &[f32], mut visit: impl FnMut(Reach)) {
+        let Reached { entries, best, .. } = self;
+        // Three slices of one length: one bounds check serves the three look-ups.
+        let n = norms.len();
+        let (values, best, norms) = (&mut entries.values[..n], &mut best[..n], &norms[..n]);
+        for &entry in &entries.touched[..entries.count] {
+            let e = entry as usize;
+            let (best, dot) = (std::mem::take(&mut best[e]), std::mem::take(&mut values[e]));
+            visit(Reach { entry, best, dot, norm: norms[e] });
+        }
+        entries.count = 0;
+    }
 }
 
 /// How often a posting walk checks whether it may stop: a norm look-up is a cache miss worth saving.
@@ -309,10 +359,10 @@ impl Dots {
         for q in query {
             let Some(t) = q.id else { continue };
             let list = postings.list(t);
-            // Room for every slot this list may add, and for the write after the last: one check per list, not
-            // per posting, and the list only grows as far as walks have needed.
-            if self.touched.len() <= count + list.len() {
-                self.touched.resize(count + list.len() + 1, 0);
+            // Room for every slot this list may add, and for a stride's window after the last: one check per
+            // list, not per posting, and the list only grows as far as walks have needed.
+            if self.touched.len() < count + list.len() + CHECK_EVERY {
+                self.touched.resize(count + list.len() + CHECK_EVERY, 0);
             }
             let (values, touched) = (&mut self.values[..], &mut self.touched[..]);
             // Beyond this slot norm the term's share of a similarity is negligible.
@@ -320,15 +370,20 @@ impl Dots {
             let reach = reach * reach;
             let scaled = UnitPosting::weights(idf[t as usize]).map(|w| q.weight * w);
             let mut add = |stride: &[_]| {
+                // A window of a stride's length for its new slots: the compiler sees that the `new`th write (after
+                // fewer postings than a stride) is inside it, so one bounds check serves the whole stride.
+                let room = &mut touched[count..][..CHECK_EVERY];
+                let mut new = 0;
                 for &posting in stride {
                     let (slot, added) = Posting::added(posting, q.weight, &scaled);
                     let value = &mut values[slot as usize];
                     // A slot is new while its value is zero, and only +0.0: weights are positive. (An integer test
                     // is cheaper than a float one.)
-                    touched[count] = slot;
-                    count += usize::from(value.to_bits() == 0);
+                    room[new] = slot;
+                    new += usize::from(value.to_bits() == 0);
                     *value += added;
                 }
+                count += new;
             };
             // Whole strides are a loop of fixed length, which the compiler unrolls; the few postings after the
             // last whole stride go on their own (norms are never NaN).
@@ -350,13 +405,13 @@ impl Dots {
     }
 
     /// Lists a slot the walks did not reach (its value stays zero), after the walks: they take a zero value for
-    /// a slot not yet listed.
-    fn include(&mut self, slot: u32) {
-        match self.touched.get_mut(self.count) {
+    /// a slot not yet listed. (By fields, so that the values can be read meanwhile.)
+    fn include(touched: &mut Vec<u32>, count: &mut usize, slot: u32) {
+        match touched.get_mut(*count) {
             Some(room) => *room = slot,
-            None => self.touched.push(slot),
+            None => touched.push(slot),
         }
-        self.count += 1;
+        *count += 1;
     }
 
     /// The slots the walks reached, in the order first reached, then any included.
@@ -946,7 +1001,7 @@ mod tests {
         let (analyzer, index) = (&engine.langs[0].analyzer, &engine.langs[0].index);
         let query = index.query_terms(&analyzer.analyze(&questions[0]));
         let score = |dot: f32, unit: &Unit| dot / unit.norm;
-        let seen = |r: &Reached| (r.units.touched().to_vec(), r.entries.touched().to_vec(), r.best.clone());
+        let seen = |r: &mut Reached| (r.units.touched().to_vec(), r.entries.touched().to_vec(), r.best.clone());
         let clean = index.accumulate(&query, score, seen);
         assert!(!clean.0.is_empty(), "the question reaches some phrasings");
         let midway = std::panic::catch_unwind(|| index.accumulate(&query, score, |_| panic!("a bug midway")));

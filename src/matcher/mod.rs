@@ -216,45 +216,42 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     let mix = signals::PHRASING_MIX;
     let mut kind_weight = [1.0f32; 3];
     kind_weight[UnitKind::Keyword as usize] = signals::KEYWORD_WEIGHT;
-    // By table, not by branch: which kind comes next is anyone's guess (times one is exact).
-    let unit_score =
-        |dot: f32, unit: &Unit| signals::similarity(dot, query_norm, unit.norm) * kind_weight[unit.kind as usize];
+    // By table, not by branch: which kind comes next is anyone's guess (times one is exact). Copies, not
+    // references: the loops keep them in registers.
+    let unit_score = move |dot: f32, unit: &Unit| {
+        signals::positive_similarity(dot, query_norm, unit.norm) * kind_weight[unit.kind as usize]
+    };
     let mut best: Vec<Candidate> = index.accumulate(query, unit_score, |reached| {
-        let (entries, best_unit) = (&reached.entries, &reached.best);
-        let profile =
-            |e: u32| signals::similarity(entries.values[e as usize], query_norm, index.entry_norms[e as usize]);
         // Only the best few need the finer signals: keep the leaders in order while scoring every entry (most
         // are ruled out by one comparison with the last leader), and describe just those.
-        let ahead = |a: &(f32, u32), b: &(f32, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).is_lt();
-        let mut ranked: Vec<(f32, u32)> = Vec::with_capacity(signals::ANSWER_RERANK + 1);
-        // The last leader's score once the leaders are full: an entry below it cannot enter (scores are never
-        // NaN, so the plain comparison agrees with `ahead`).
-        let mut floor = f32::NEG_INFINITY;
-        for &e in entries.touched() {
-            let scored = (mix * best_unit[e as usize].0 + (1.0 - mix) * profile(e), e);
-            if scored.0 < floor
-                || ranked.len() == signals::ANSWER_RERANK && !ranked.last().is_some_and(|last| ahead(&scored, last))
-            {
-                continue;
+        let ranked = Vec::with_capacity(signals::ANSWER_RERANK + 1);
+        let mut leaders = Leaders { ranked, floor: f32::NEG_INFINITY, last: 0 };
+        // A `move` closure, holding the question's norm as a copy rather than a reference: the loop keeps it in a
+        // register.
+        let at = &mut leaders;
+        reached.drain_entries(&index.entry_norms, move |reach| {
+            let profile = signals::similarity(reach.dot, query_norm, reach.norm);
+            let score = mix * reach.best.0 + (1.0 - mix) * profile;
+            // Scores are never NaN, so the plain comparison agrees with `Leader::ahead`; a later entry that ties
+            // with the last leader (the very same bits: `total_cmp` finds them equal) loses to it without a call.
+            // Copies of an entry tie, and many entries are copies at 10,000.
+            if score >= at.floor && (score.to_bits() != at.floor.to_bits() || reach.entry < at.last) {
+                at.admit(Leader { score, entry: reach.entry, best: reach.best, profile });
             }
-            ranked.insert(ranked.partition_point(|r| ahead(r, &scored)), scored);
-            ranked.truncate(signals::ANSWER_RERANK);
-            if ranked.len() == signals::ANSWER_RERANK {
-                floor = ranked[signals::ANSWER_RERANK - 1].0;
-            }
-        }
-        ranked
+        });
+        leaders
+            .ranked
             .iter()
-            .map(|&(score, e)| {
-                let (phrasing, u) = best_unit[e as usize];
+            .map(|leader| {
+                let (phrasing, u) = leader.best;
                 let unit = &index.units[u as usize];
                 Candidate {
-                    entry: e as usize,
-                    score,
+                    entry: leader.entry as usize,
+                    score: leader.score,
                     phrasing,
                     phrasing_kind: unit.kind,
                     phrasing_ordinal: u32::from(unit.ordinal),
-                    profile: profile(e),
+                    profile: leader.profile,
                     order: 0.0,
                     answer: 0.0,
                     out_of_scope: off_topic,
@@ -283,6 +280,49 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     }
     best.sort_unstable_by(by_score);
     best
+}
+
+/// An entry in the running for the finer signals, with what its description needs: its slots are cleared as it
+/// is ranked.
+struct Leader {
+    score: f32,
+    entry: u32,
+    best: (f32, u32),
+    profile: f32,
+}
+
+impl Leader {
+    /// Best first; ties by entry.
+    fn ahead(&self, other: &Leader) -> bool {
+        other.score.total_cmp(&self.score).then(self.entry.cmp(&other.entry)).is_lt()
+    }
+}
+
+/// The best `signals::ANSWER_RERANK` entries so far, in order.
+struct Leaders {
+    ranked: Vec<Leader>,
+    /// The last leader's score once the leaders are full: an entry below it cannot enter.
+    floor: f32,
+    /// The last leader's entry, once the leaders are full.
+    last: u32,
+}
+
+impl Leaders {
+    /// Ranks an entry that scored at least the floor. Out of line and cold: few entries get this far, and the
+    /// loop that tries every entry keeps its registers for itself (saved around the call, not reloaded per entry).
+    #[cold]
+    #[inline(never)]
+    fn admit(&mut self, scored: Leader) {
+        let ranked = &mut self.ranked;
+        if ranked.len() == signals::ANSWER_RERANK && !ranked.last().is_some_and(|last| scored.ahead(last)) {
+            return;
+        }
+        ranked.insert(ranked.partition_point(|r| r.ahead(&scored)), scored);
+        ranked.truncate(signals::ANSWER_RERANK);
+        if let Some(last) = ranked.get(signals::ANSWER_RERANK - 1) {
+            (self.floor, self.last) = (last.score, last.entry);
+        }
+    }
 }
 
 /// The share of the question's weight that the entry's answer text contains (`uses`: per query term).
