@@ -91,14 +91,7 @@ pub fn similarity(dot: f32, query_norm: f32, unit_norm: f32) -> f32 {
     // compiler makes it one instruction for both quotients, where `min` took more (the entries' loop, 10,000
     // entries: 441.0 M instructions → 450.7 M). Without that test it goes the other way: `positive_similarity`.
     let at_most_one = |x: f32| if x < 1.0 { x } else { 1.0 };
-    let q = at_most_one(dot / query_norm);
-    let u = at_most_one(dot / unit_norm);
-    // With the exponent at one half this is the cosine; sqrt is much cheaper than two powf calls.
-    if QUERY_COVERAGE_EXPONENT == 0.5 {
-        (q * u).sqrt()
-    } else {
-        q.powf(QUERY_COVERAGE_EXPONENT) * u.powf(1.0 - QUERY_COVERAGE_EXPONENT)
-    }
+    coverage(at_most_one(dot / query_norm), at_most_one(dot / unit_norm))
 }
 
 /// `similarity` where the dot product is known to be positive (a phrasing the posting walks reached: they add
@@ -107,8 +100,13 @@ pub fn positive_similarity(dot: f32, query_norm: f32, unit_norm: f32) -> f32 {
     debug_assert!(dot > 0.0, "a dot product {dot}");
     // `min` against a constant (never NaN) is one instruction, and gives 1 for NaN as `similarity`'s comparison
     // does; written as that comparison, with no test before it, the compiler turned it into branches.
-    let q = (dot / query_norm).min(1.0);
-    let u = (dot / unit_norm).min(1.0);
+    coverage((dot / query_norm).min(1.0), (dot / unit_norm).min(1.0))
+}
+
+/// The similarity from the shares of the question (`q`) and of the phrasing (`u`) that the two have in common.
+#[inline(always)]
+fn coverage(q: f32, u: f32) -> f32 {
+    // With the exponent at one half this is the cosine; sqrt is much cheaper than two powf calls.
     if QUERY_COVERAGE_EXPONENT == 0.5 {
         (q * u).sqrt()
     } else {
