@@ -9,6 +9,7 @@ use crate::corpus::{self, Problem};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Instant;
 use xxhash_rust::xxh3::Xxh3Default as Xxh3;
 
@@ -77,11 +78,20 @@ fn build(faq: &Path) -> Result<Ready, Vec<Problem>> {
 /// is 350 MB to hash at every start, which SipHash takes a third of a second over.
 fn key(faq: &Path, saved: &Path) -> io::Result<u128> {
     let mut hasher = Xxh3::new();
-    // On Linux, the program running even when an upgrade has replaced its file since.
-    let program = fs::read("/proc/self/exe").or_else(|_| fs::read(std::env::current_exe()?))?;
-    hasher.update(&program);
+    hasher.update(&program_hash()?.to_le_bytes());
     hash_tree(faq, saved.as_os_str().as_encoded_bytes(), &mut hasher)?;
     Ok(hasher.digest128())
+}
+
+/// The running program's hash, read once: every start and reload keys with it, twice when it builds.
+fn program_hash() -> io::Result<u128> {
+    static PROGRAM: OnceLock<u128> = OnceLock::new();
+    if let Some(&hash) = PROGRAM.get() {
+        return Ok(hash);
+    }
+    // On Linux, the program running even when an upgrade has replaced its file since.
+    let program = fs::read("/proc/self/exe").or_else(|_| fs::read(std::env::current_exe()?))?;
+    Ok(*PROGRAM.get_or_init(|| xxhash_rust::xxh3::xxh3_128(&program)))
 }
 
 fn hash_tree(dir: &Path, saved: &[u8], hasher: &mut Xxh3) -> io::Result<()> {
