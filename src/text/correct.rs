@@ -1,6 +1,7 @@
 //! Correcting a message's words before stemming: slipped spaces first, then each word the corpus does not know
 //! is brought back to the corpus word it most likely misspells.
 
+use super::spell::Near;
 use super::{Analyzer, Speller};
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
@@ -16,7 +17,7 @@ const SPACE_MOVE: u32 = CORPUS_WORD - NEAR_SLIP;
 
 /// Corrects `words` in place; returns (what was typed, what it was read as) for each change.
 pub(super) fn correct(analyzer: &Analyzer, speller: &Speller, words: &mut Vec<String>) -> Vec<(String, String)> {
-    let reader = Reader { analyzer, speller, found: RefCell::default() };
+    let reader = Reader { analyzer, speller, near: RefCell::default() };
     let mut corrections = Vec::new();
     reader.mend_slipped_spaces(words, &mut corrections);
     for i in 0..words.len() {
@@ -28,11 +29,12 @@ pub(super) fn correct(analyzer: &Analyzer, speller: &Speller, words: &mut Vec<St
     corrections
 }
 
-/// The speller's view of one message; corrections are looked up once, as mending asks for the same words again.
+/// The speller's view of one message; the corpus words near each word are looked up once, as mending and
+/// reading in context ask for the same words.
 struct Reader<'a> {
     analyzer: &'a Analyzer,
     speller: &'a Speller,
-    found: RefCell<HashMap<String, Option<(&'a str, usize)>>>,
+    near: RefCell<HashMap<String, Vec<Near<'a>>>>,
 }
 
 impl<'a> Reader<'a> {
@@ -41,13 +43,19 @@ impl<'a> Reader<'a> {
         self.speller.uses(word) || self.speller.knows(word, &self.analyzer.stem(word))
     }
 
-    fn correction(&self, word: &str) -> Option<(&'a str, usize)> {
-        if let Some(found) = self.found.borrow().get(word) {
-            return *found;
+    /// `f` of the corpus words near `word` (`Speller::nearby`).
+    fn with_nearby<R>(&self, word: &str, f: impl FnOnce(&[Near<'a>]) -> R) -> R {
+        if let Some(near) = self.near.borrow().get(word) {
+            return f(near);
         }
-        let found = self.speller.correction(word);
-        self.found.borrow_mut().insert(word.to_string(), found);
-        found
+        let near = self.speller.nearby(word);
+        let result = f(&near);
+        self.near.borrow_mut().insert(word.to_string(), near);
+        result
+    }
+
+    fn correction(&self, word: &str) -> Option<(&'a str, usize)> {
+        self.with_nearby(word, |near| self.speller.best(near))
     }
 
     /// What the word at `i` most likely misspells, read with its neighbours (the one before already read).
@@ -56,6 +64,7 @@ impl<'a> Reader<'a> {
     /// ("clinical trails"), since "prime minister" must stay; and a short word only when its neighbours
     /// vouch for the reading ("sde effects", "cr t"), since "flu" must stay.
     fn read_in_context(&self, words: &[String], i: usize) -> Option<&'a str> {
+        const REACH: usize = 4;
         let word = words[i].as_str();
         if self.speller.uses(word) {
             return None;
@@ -64,17 +73,32 @@ impl<'a> Reader<'a> {
         if real_word && (self.speller.knows_form(&self.analyzer.stem(word)) || word.chars().any(char::is_numeric)) {
             return None;
         }
-        let candidates = self.speller.nearby(word);
+        // A term of two words or more can only be completed beside another of its words, which most words never
+        // are: the stems around the word (its own standing in for each candidate in turn) are then not needed.
+        let typed_stem = |j: usize| self.analyzer.stem(&words[j]);
+        let left_stem = i.checked_sub(1).map(typed_stem);
+        let may_complete = self
+            .analyzer
+            .lexicon
+            .may_join(left_stem.as_deref(), (i + 1 < words.len()).then(|| typed_stem(i + 1)).as_deref());
+        if real_word && !may_complete {
+            return None;
+        }
+        let candidates = self.with_nearby(word, <[Near]>::to_vec);
         if candidates.is_empty() {
             return None;
         }
+        let from = i.saturating_sub(REACH);
+        let mut window: Vec<String> = match may_complete {
+            true => (from..(i + REACH + 1).min(words.len())).map(typed_stem).collect(),
+            false => Vec::new(),
+        };
         let lang = self.analyzer.lang;
         let left = i.checked_sub(1).map(|j| words[j].as_str());
         let right = words.get(i + 1).map(|w| match self.known(w) {
             true => w.as_str(),
             false => self.correction(w).map_or(w.as_str(), |(c, _)| c),
         });
-        let left_stem = left.map(|w| self.analyzer.stem(w));
         let right_stem = right.map(|w| self.analyzer.stem(w));
         let topical = |w: Option<&str>| w.is_some_and(|w| !lang.is_stop_word(w));
         candidates
@@ -84,7 +108,7 @@ impl<'a> Reader<'a> {
                 let stem = self.analyzer.stem(n.word);
                 let before = left_stem.as_deref().map_or(0, |l| self.speller.pair(l, &stem));
                 let after = right_stem.as_deref().map_or(0, |r| self.speller.pair(&stem, r));
-                let term = self.completes_term(words, i, n.word);
+                let term = may_complete && self.completes_term(&mut window, i - from, stem);
                 // Function words go with everything: only a topical neighbour vouches for a reading.
                 let vouched = term || (topical(left) && before > 0) || (topical(right) && after > 0);
                 let allowed = if real_word { term } else { vouched || !n.needs_context };
@@ -98,17 +122,12 @@ impl<'a> Reader<'a> {
             .map(|(_, w)| w)
     }
 
-    /// Whether reading the word at `i` as `candidate` makes it part of a multi-word lexicon term.
-    fn completes_term(&self, words: &[String], i: usize, candidate: &str) -> bool {
-        const REACH: usize = 4;
-        let from = i.saturating_sub(REACH);
-        let to = (i + REACH + 1).min(words.len());
-        let stems: Vec<String> = (from..to)
-            .map(|j| if j == i { self.analyzer.stem(candidate) } else { self.analyzer.stem(&words[j]) })
-            .collect();
-        let at = i - from;
+    /// Whether the word at `at` of the window's stems, read as a candidate with this stem, becomes part of a
+    /// multi-word lexicon term.
+    fn completes_term(&self, window: &mut [String], at: usize, stem: String) -> bool {
+        window[at] = stem;
         (0..=at)
-            .any(|s| self.analyzer.lexicon.longest_match(&stems[s..]).is_some_and(|(len, _)| len >= 2 && s + len > at))
+            .any(|s| self.analyzer.lexicon.longest_match(&window[s..]).is_some_and(|(len, _)| len >= 2 && s + len > at))
     }
 
     /// A space typed one letter off ("melanom atreatment"), or one missing or extra ("immunoth erapy"), leaves
@@ -117,10 +136,14 @@ impl<'a> Reader<'a> {
     /// words win ties, so "fron the" is read "from the", not "front he".
     fn mend_slipped_spaces(&self, words: &mut Vec<String>, corrections: &mut Vec<(String, String)>) {
         let mut i = 0;
+        // Whether the word at `i` is known, when it was looked up as the second of the pair before.
+        let mut known_next = None;
         while i + 1 < words.len() {
             let (a, b) = (words[i].as_str(), words[i + 1].as_str());
+            let known_b = known_next.take().unwrap_or_else(|| self.known(a)).then(|| self.known(b));
             // Digits stand apart from letters in the tokens anyway ("PD-L1" is "pd l 1").
-            if (self.known(a) && self.known(b)) || a.chars().chain(b.chars()).any(char::is_numeric) {
+            if known_b == Some(true) || a.chars().chain(b.chars()).any(char::is_numeric) {
+                known_next = known_b;
                 i += 1;
                 continue;
             }
@@ -129,7 +152,10 @@ impl<'a> Reader<'a> {
                     corrections.push((format!("{a} {b}"), parts.join(" ")));
                     words.splice(i..i + 2, parts);
                 }
-                None => i += 1,
+                None => {
+                    known_next = known_b;
+                    i += 1;
+                }
             }
         }
     }

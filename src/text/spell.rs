@@ -32,6 +32,10 @@ pub struct Speller {
     /// the delete index numbers, sorted.
     vocabulary: Vocabulary,
     listed: u32,
+    /// Bit `k` is set when some listed word has `k` characters (the last bit stands for 63 and more): a word
+    /// with no listed word near its length has no candidate, whatever its variants (often a joined pair of
+    /// words, tried while mending a slipped space).
+    lengths: u64,
     /// Per deletion variant, sorted by its hash then word, in four bytes: the hash's low bits (its top
     /// `bucket_bits` are its bucket's) above the word's index, which takes at most `bucket_bits` bits. A large
     /// corpus has millions of variants, and four bytes each instead of eight is half; the whole hash is kept,
@@ -66,6 +70,7 @@ impl Speller {
             stems: HashSet::default(),
             vocabulary: Vocabulary::default(),
             listed: 0,
+            lengths: 0,
             deletes: Vec::new(),
             bucket_bits: BUCKET_BITS,
             buckets: Vec::new(),
@@ -148,9 +153,11 @@ impl Speller {
         let mut deletes = Vec::with_capacity(most);
         let mut hashes = Vec::new();
         self.long.clear();
+        self.lengths = 0;
         for i in 0..self.listed {
             let word = self.vocabulary.get(i);
             let len = word.chars().count();
+            self.lengths |= length_bit(len);
             if len >= LONG_WORD {
                 let letters = letter_counts(word);
                 self.long.push(LongWord { id: i, len: len as u32, present: present(&letters), letters });
@@ -228,8 +235,13 @@ impl Speller {
 
     /// The corpus word this one most likely misspells, with how many edits away it is.
     pub fn correction<'a>(&'a self, word: &str) -> Option<(&'a str, usize)> {
-        self.nearby(word)
-            .into_iter()
+        self.best(&self.nearby(word))
+    }
+
+    /// `correction` among words already found `nearby`.
+    pub fn best<'a>(&self, nearby: &[Near<'a>]) -> Option<(&'a str, usize)> {
+        nearby
+            .iter()
             .filter(|n| !n.needs_context)
             .min_by_key(|n| (n.distance, std::cmp::Reverse(self.frequency(n.word)), n.word))
             .map(|n| (n.word, n.distance))
@@ -242,28 +254,35 @@ impl Speller {
         let len = word.chars().count();
         let limit = max_distance(len, self.min_len).max(usize::from(len >= SHORTEST));
         let mut found = Vec::new();
-        if limit == 0 {
+        let lengths = (len.saturating_sub(limit)..=len + limit).fold(0, |bits, l| bits | length_bit(l));
+        if limit == 0 || self.lengths & lengths == 0 {
             return found;
         }
         let consider = |id: u32, found: &mut Vec<Near<'a>>| {
             let candidate = self.vocabulary.get(id);
-            let distance = strsim::osa_distance(word, candidate);
+            let candidate_len = candidate.chars().count();
+            // Each edit changes the length by one at most: a cheap bound before the real distance.
+            if candidate_len.abs_diff(len) > limit {
+                return;
+            }
+            let Some(distance) = osa_within(word, candidate, limit) else {
+                return;
+            };
             // Both words must allow the distance: a long typo must not land on a short word.
-            let allowed = max_distance(len, self.min_len).min(max_distance(candidate.chars().count(), self.min_len));
-            if distance != 0 && distance <= limit && (distance <= allowed || distance == 1) {
+            let allowed = max_distance(len, self.min_len).min(max_distance(candidate_len, self.min_len));
+            if distance != 0 && (distance <= allowed || distance == 1) {
                 found.push(Near { word: candidate, distance, needs_context: distance > allowed });
             }
         };
-        let mut seen = HashSet::default();
         let mut keys = Vec::new();
         deletion_hashes(word, limit.min(INDEXED_DISTANCE), &mut keys);
         keys.push(hash(&skeleton(word)));
-        for h in keys {
-            for id in self.under(h) {
-                if seen.insert(id) {
-                    consider(id, &mut found);
-                }
-            }
+        // Each word once, in any order: who wins among them is decided by distance, frequency and the words.
+        let mut ids: Vec<u32> = keys.iter().flat_map(|&h| self.under(h)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            consider(id, &mut found);
         }
         // Three edits only when nothing nearer was found.
         if limit > INDEXED_DISTANCE && found.is_empty() {
@@ -318,6 +337,47 @@ fn skeleton(word: &str) -> String {
         }
     }
     out
+}
+
+/// `Speller::lengths`'s bit for words of this many characters.
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
+}
+
+/// strsim's `osa_distance` when it is at most `limit`, else `None`. Nearly every word is plain ASCII and short,
+/// so those are compared by bytes in rows on the stack, given up once two rows in a row are past the limit (no
+/// later row can come back under it); most candidates are.
+fn osa_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    const MOST: usize = 64;
+    if !(a.is_ascii() && b.is_ascii() && a.len() < MOST && b.len() < MOST) {
+        return Some(strsim::osa_distance(a, b)).filter(|&d| d <= limit);
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    // Row `i` of the distances (between the first `i` bytes of `a` and each prefix of `b`) is kept in
+    // `rows[i % 3]`, beside the two before it.
+    let mut rows = [[0u8; MOST]; 3];
+    for j in 0..=b.len() {
+        rows[0][j] = j as u8;
+    }
+    let mut before_min = 0;
+    for (i, &x) in a.iter().enumerate() {
+        let (two, prev, curr) = ((i + 2) % 3, i % 3, (i + 1) % 3);
+        rows[curr][0] = (i + 1) as u8;
+        let mut row_min = rows[curr][0];
+        for (j, &y) in b.iter().enumerate() {
+            let mut d = (rows[curr][j] + 1).min(rows[prev][j + 1] + 1).min(rows[prev][j] + u8::from(x != y));
+            if i > 0 && j > 0 && x != y && x == b[j - 1] && y == a[i - 1] {
+                d = d.min(rows[two][j - 1] + 1);
+            }
+            rows[curr][j + 1] = d;
+            row_min = row_min.min(d);
+        }
+        if usize::from(row_min) > limit && usize::from(before_min) > limit {
+            return None;
+        }
+        before_min = row_min;
+    }
+    Some(usize::from(rows[a.len() % 3][b.len()])).filter(|&d| d <= limit)
 }
 
 /// A word long enough for three edits, with what bounds its distance from another cheaply.
@@ -580,6 +640,17 @@ mod tests {
             let mut found = Vec::new();
             deletion_hashes(&word, distance, &mut found);
             prop_assert_eq!(found, expected);
+        }
+
+        /// The distance over bytes agrees with strsim's wherever it is within the limit, and is given up
+        /// only beyond it (few letters, so that words are near each other as slips are).
+        #[test]
+        fn distance_within_a_limit_is_strsims(a in "[abc\\-é]{0,12}", b in "[abc\\-]{0,12}", limit in 0usize..5) {
+            let expected = Some(strsim::osa_distance(&a, &b)).filter(|&d| d <= limit);
+            prop_assert_eq!(osa_within(&a, &b, limit), expected);
+            let (a, b) = (a.replace('é', "e"), b);
+            let expected = Some(strsim::osa_distance(&a, &b)).filter(|&d| d <= limit);
+            prop_assert_eq!(osa_within(&a, &b, limit), expected);
         }
 
         /// Split into buckets and two lists, the pairs answer as a binary search over the sorted packed keys
