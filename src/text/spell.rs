@@ -407,8 +407,15 @@ fn letter_counts(word: &str) -> [u8; 32] {
 
 /// 32-bit hashes keep the index small; a collision only adds a candidate that the distance check then rejects.
 fn hash(s: &str) -> u32 {
+    hash_bytes(s.as_bytes())
+}
+
+/// `hash` of a string's bytes, as `str`'s `Hash` feeds them to the hasher (then a 0xFF byte), so that variants
+/// built as bytes need not be made strings.
+fn hash_bytes(bytes: &[u8]) -> u32 {
     let mut h = FxHasher::default();
-    s.hash(&mut h);
+    h.write(bytes);
+    h.write_u8(0xFF);
     (h.finish() >> 32) as u32
 }
 
@@ -585,6 +592,12 @@ const INDEXED_DISTANCE: usize = 2;
 /// included, into `out` (cleared first, deduplicated).
 fn deletion_hashes(word: &str, distance: usize, out: &mut Vec<u32>) {
     out.clear();
+    if word.is_ascii() && word.len() <= MOST_ASCII {
+        ascii_deletion_hashes(word.as_bytes(), distance, out);
+        out.sort_unstable();
+        out.dedup();
+        return;
+    }
     // Each variant is the word's text with one or two characters cut out, copied as up to three slices.
     let bounds: Vec<(usize, usize)> = word.char_indices().map(|(i, c)| (i, i + c.len_utf8())).collect();
     let mut variant = String::with_capacity(word.len());
@@ -613,6 +626,40 @@ fn deletion_hashes(word: &str, distance: usize, out: &mut Vec<u32>) {
     out.dedup();
 }
 
+/// The longest plain ASCII word whose deletion variants are built on the stack.
+const MOST_ASCII: usize = 64;
+
+/// `deletion_hashes` of a plain ASCII word, not yet sorted: nearly every word is one, and each variant is made
+/// from the one before by writing one byte, where cutting and copying slices costs several calls each.
+fn ascii_deletion_hashes(word: &[u8], distance: usize, out: &mut Vec<u32>) {
+    let n = word.len();
+    out.push(hash_bytes(word));
+    if distance == 0 || n == 0 {
+        return;
+    }
+    // `one` is the word without byte `i`, for `i` from the last down: from one to the next, only byte `i`
+    // changes. `two` is likewise `one` without each of its bytes from `i` on (the word without `i` and a later one).
+    let mut one = [0u8; MOST_ASCII];
+    let mut two = [0u8; MOST_ASCII];
+    let m = n - 1;
+    one[..m].copy_from_slice(&word[..m]);
+    for i in (0..n).rev() {
+        if i < m {
+            one[i] = word[i + 1];
+        }
+        out.push(hash_bytes(&one[..m]));
+        if distance >= 2 && i < m {
+            two[..m - 1].copy_from_slice(&one[..m - 1]);
+            for k in (i..m).rev() {
+                if k < m - 1 {
+                    two[k] = one[k + 1];
+                }
+                out.push(hash_bytes(&two[..m - 1]));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -621,11 +668,17 @@ mod tests {
     proptest! {
         /// Cutting slices out of the text gives the variants that dropping characters one by one gives.
         #[test]
-        fn deletion_variants_are_the_word_less_up_to_two_characters(word in "\\PC{0,12}", distance in 0usize..3) {
+        fn deletion_variants_are_the_word_less_up_to_two_characters(
+            word in "\\PC{0,12}|[a-c']{0,12}",
+            distance in 0usize..3,
+        ) {
             let chars: Vec<char> = word.chars().collect();
             let without = |skip: &[usize]| -> String {
                 chars.iter().enumerate().filter(|(k, _)| !skip.contains(k)).map(|(_, c)| *c).collect()
             };
+            let mut fx = FxHasher::default();
+            word.hash(&mut fx);
+            prop_assert_eq!(hash(&word), (fx.finish() >> 32) as u32, "the hash of a str, fed as bytes");
             let mut expected = vec![hash(&word)];
             for i in 0..chars.len() {
                 if distance >= 1 {
