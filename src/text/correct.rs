@@ -15,15 +15,24 @@ const REAL_WORD: u32 = 4;
 const NEAR_SLIP: u32 = REAL_WORD - 1;
 const SPACE_MOVE: u32 = CORPUS_WORD - NEAR_SLIP;
 
-/// Corrects `words` in place; returns (what was typed, what it was read as) for each change.
-pub(super) fn correct(analyzer: &Analyzer, speller: &Speller, words: &mut Vec<String>) -> Vec<(String, String)> {
+/// Corrects `words` in place; returns (what was typed, what it was read as) for each change. `ids` ends with
+/// the `Speller::word_id` of each word as read.
+pub(super) fn correct(
+    analyzer: &Analyzer,
+    speller: &Speller,
+    words: &mut Vec<String>,
+    ids: &mut Vec<Option<u32>>,
+) -> Vec<(String, String)> {
     let reader = Reader { analyzer, speller, near: RefCell::default() };
     let mut corrections = Vec::new();
-    reader.mend_slipped_spaces(words, &mut corrections);
+    ids.clear();
+    ids.extend(words.iter().map(|w| speller.word_id(w)));
+    reader.mend_slipped_spaces(words, ids, &mut corrections);
     for i in 0..words.len() {
-        if let Some(fixed) = reader.read_in_context(words, i) {
+        if let Some(fixed) = reader.read_in_context(words, ids, i) {
             corrections.push((words[i].clone(), fixed.to_string()));
             words[i] = fixed.to_string();
+            ids[i] = speller.word_id(fixed);
         }
     }
     corrections
@@ -39,8 +48,18 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn known(&self, word: &str) -> bool {
-        // Most words are corpus words as typed: no need to stem those.
-        self.speller.uses(word) || self.speller.knows(word, &self.analyzer.stem(word))
+        self.speller.uses(word) || self.known_unused(word)
+    }
+
+    /// `known` of a word the corpus does not use as written: most words are corpus words, found by their
+    /// `word_id` with no need to stem them.
+    fn known_unused(&self, word: &str) -> bool {
+        self.speller.knows_unused(word, &self.analyzer.stem(word))
+    }
+
+    /// `known` of the word at `i`, with its `word_id`.
+    fn known_at(&self, words: &[String], ids: &[Option<u32>], i: usize) -> bool {
+        ids[i].is_some() || self.known_unused(&words[i])
     }
 
     /// `f` of the corpus words near `word` (`Speller::nearby`).
@@ -63,13 +82,13 @@ impl<'a> Reader<'a> {
     /// common one. A real word the corpus does not use is only rewritten when that makes a lexicon term of it
     /// ("clinical trails"), since "prime minister" must stay; and a short word only when its neighbours
     /// vouch for the reading ("sde effects", "cr t"), since "flu" must stay.
-    fn read_in_context(&self, words: &[String], i: usize) -> Option<&'a str> {
+    fn read_in_context(&self, words: &[String], ids: &[Option<u32>], i: usize) -> Option<&'a str> {
         const REACH: usize = 4;
         let word = words[i].as_str();
-        if self.speller.uses(word) {
+        if ids[i].is_some() {
             return None;
         }
-        let real_word = self.known(word);
+        let real_word = self.known_unused(word);
         if real_word && (self.speller.knows_form(&self.analyzer.stem(word)) || word.chars().any(char::is_numeric)) {
             return None;
         }
@@ -95,7 +114,7 @@ impl<'a> Reader<'a> {
         };
         let lang = self.analyzer.lang;
         let left = i.checked_sub(1).map(|j| words[j].as_str());
-        let right = words.get(i + 1).map(|w| match self.known(w) {
+        let right = words.get(i + 1).map(|w| match self.known_at(words, ids, i + 1) {
             true => w.as_str(),
             false => self.correction(w).map_or(w.as_str(), |(c, _)| c),
         });
@@ -134,13 +153,21 @@ impl<'a> Reader<'a> {
     /// words the corpus does not know. Each way of placing that space is weighed by how well its words read
     /// (corpus words best, then real words and near slips), less one edit for moving the space; the typed
     /// words win ties, so "fron the" is read "from the", not "front he".
-    fn mend_slipped_spaces(&self, words: &mut Vec<String>, corrections: &mut Vec<(String, String)>) {
+    fn mend_slipped_spaces(
+        &self,
+        words: &mut Vec<String>,
+        ids: &mut Vec<Option<u32>>,
+        corrections: &mut Vec<(String, String)>,
+    ) {
         let mut i = 0;
         // Whether the word at `i` is known, when it was looked up as the second of the pair before.
         let mut known_next = None;
         while i + 1 < words.len() {
             let (a, b) = (words[i].as_str(), words[i + 1].as_str());
-            let known_b = known_next.take().unwrap_or_else(|| self.known(a)).then(|| self.known(b));
+            let known_b = known_next
+                .take()
+                .unwrap_or_else(|| self.known_at(words, ids, i))
+                .then(|| self.known_at(words, ids, i + 1));
             // Digits stand apart from letters in the tokens anyway ("PD-L1" is "pd l 1").
             if known_b == Some(true) || a.chars().chain(b.chars()).any(char::is_numeric) {
                 known_next = known_b;
@@ -150,6 +177,7 @@ impl<'a> Reader<'a> {
             match self.best_mend(a, b) {
                 Some(parts) => {
                     corrections.push((format!("{a} {b}"), parts.join(" ")));
+                    ids.splice(i..i + 2, parts.iter().map(|p| self.speller.word_id(p)));
                     words.splice(i..i + 2, parts);
                 }
                 None => {

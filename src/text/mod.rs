@@ -144,6 +144,7 @@ impl Analyzer {
             speller.add(word, word);
         }
         speller.finish();
+        speller.remember_stems(|word| self.stem(word));
         self.speller = Some(speller);
         self
     }
@@ -195,15 +196,29 @@ impl Analyzer {
         let folded = fold(text);
         let mut words = tokenize(&folded, self.lang);
         words.truncate(MAX_TOKENS);
+        let mut ids = Vec::new();
         let corrections = match &self.speller {
-            Some(speller) => correct::correct(self, speller, &mut words),
+            Some(speller) => correct::correct(self, speller, &mut words, &mut ids),
             None => Vec::new(),
         };
-        let stems: Vec<String> = words.iter().map(|w| self.stem(w)).collect();
-        let garbled: Vec<bool> = match &self.speller {
-            Some(speller) => words.iter().zip(&stems).map(|(w, s)| !speller.knows(w, s)).collect(),
-            None => vec![false; words.len()],
-        };
+        let mut stems: Vec<String> = Vec::with_capacity(words.len());
+        let mut garbled: Vec<bool> = Vec::with_capacity(words.len());
+        for (k, word) in words.iter().enumerate() {
+            let (stem, unknown) = match &self.speller {
+                // A corpus word, whose stem the speller kept: known, and no stemming.
+                Some(speller) => match ids[k].and_then(|id| speller.stem_of(id)) {
+                    Some(stem) => (stem.to_string(), false),
+                    None => {
+                        let stem = self.stem(word);
+                        let unknown = !speller.knows(word, &stem);
+                        (stem, unknown)
+                    }
+                },
+                None => (self.stem(word), false),
+            };
+            stems.push(stem);
+            garbled.push(unknown);
+        }
         let mut tokens = Vec::with_capacity(stems.len() + 4);
         let mut i = 0;
         while i < stems.len() {

@@ -32,6 +32,11 @@ pub struct Speller {
     /// the delete index numbers, sorted.
     vocabulary: Vocabulary,
     listed: u32,
+    /// Per string that is a word the corpus uses: the string that is its stem (`remember_stems`), or `NO_STEM`
+    /// when the vocabulary does not hold it. The words of a message are mostly corpus words, and one look-up
+    /// then tells both that the word is known and its stem.
+    #[serde(deserialize_with = "crate::exact::vec")]
+    word_stems: Vec<u32>,
     /// Bit `k` is set when some listed word has `k` characters (the last bit stands for 63 and more): a word
     /// with no listed word near its length has no candidate, whatever its variants (often a joined pair of
     /// words, tried while mending a slipped space).
@@ -71,6 +76,7 @@ impl Speller {
             vocabulary: Vocabulary::default(),
             listed: 0,
             lengths: 0,
+            word_stems: Vec::new(),
             deletes: Vec::new(),
             bucket_bits: BUCKET_BITS,
             buckets: Vec::new(),
@@ -212,15 +218,42 @@ impl Speller {
 
     /// A word is known when the corpus has it, or has another form of it ("tumours" when it has "tumour").
     pub fn knows(&self, word: &str, stem: &str) -> bool {
-        self.uses(word)
-            || self.knows_form(stem)
+        self.uses(word) || self.knows_unused(word, stem)
+    }
+
+    /// `knows` of a word the corpus does not use as written.
+    pub fn knows_unused(&self, word: &str, stem: &str) -> bool {
+        self.knows_form(stem)
             || word.chars().any(|c| c.is_numeric())
             || self.dictionary.is_some_and(|d| d.contains(word))
     }
 
+    /// Once `finish` has run: remembers the stem of each word the corpus uses, for `stem_of`.
+    pub fn remember_stems(&mut self, stem: impl Fn(&str) -> String) {
+        let vocabulary = &self.vocabulary;
+        self.word_stems = (0..vocabulary.counts.len() as u32)
+            .map(|i| match vocabulary.flags[i as usize] & WORD {
+                0 => NO_STEM,
+                _ => vocabulary.find(&stem(vocabulary.get(i))).unwrap_or(NO_STEM),
+            })
+            .collect();
+    }
+
+    /// The stem `remember_stems` kept for the word the corpus uses with this number (`word_id`).
+    pub fn stem_of(&self, id: u32) -> Option<&str> {
+        let stem = *self.word_stems.get(id as usize).filter(|&&s| s != NO_STEM)?;
+        Some(self.vocabulary.get(stem))
+    }
+
     /// Whether the corpus itself uses this word, as written.
     pub fn uses(&self, word: &str) -> bool {
-        self.vocabulary.is(word, WORD)
+        self.word_id(word).is_some()
+    }
+
+    /// The number of a word the corpus uses, as written: a message's words are looked up once, and what is known
+    /// of each found again by its number.
+    pub fn word_id(&self, word: &str) -> Option<u32> {
+        self.vocabulary.find(word).filter(|&i| self.vocabulary.flags[i as usize] & WORD != 0)
     }
 
     /// Whether the corpus uses some form of the word with this stem.
@@ -456,6 +489,8 @@ struct Vocabulary {
 
 /// The string is a word the corpus uses.
 const WORD: u8 = 1;
+/// In `Speller::word_stems`: no string of the vocabulary is this word's stem.
+const NO_STEM: u32 = u32::MAX;
 /// The string is the stem of a word the corpus uses.
 const STEM: u8 = 2;
 
