@@ -311,7 +311,8 @@ impl Speller {
         deletion_hashes(word, limit.min(INDEXED_DISTANCE), &mut keys);
         keys.push(hash(&skeleton(word)));
         // Each word once, in any order: who wins among them is decided by distance, frequency and the words.
-        let mut ids: Vec<u32> = keys.iter().flat_map(|&h| self.under(h)).collect();
+        let mut ids: Vec<u32> = Vec::with_capacity(4 * keys.len());
+        keys.iter().for_each(|&h| ids.extend(self.under(h)));
         ids.sort_unstable();
         ids.dedup();
         for id in ids {
@@ -386,23 +387,28 @@ fn osa_within(a: &str, b: &str, limit: usize) -> Option<usize> {
         return Some(strsim::osa_distance(a, b)).filter(|&d| d <= limit);
     }
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    // Row `i` of the distances (between the first `i` bytes of `a` and each prefix of `b`) is kept in
-    // `rows[i % 3]`, beside the two before it.
+    // Row `r` of the distances (between the first `r` bytes of `a` and each prefix of `b`) is kept in
+    // `rows[r % 3]`, beside the two before it.
     let mut rows = [[0u8; MOST]; 3];
-    for j in 0..=b.len() {
-        rows[0][j] = j as u8;
+    for (j, d) in rows[0].iter_mut().enumerate().take(b.len() + 1) {
+        *d = j as u8;
     }
+    let [r0, r1, r2] = &mut rows;
     let mut before_min = 0;
     for (i, &x) in a.iter().enumerate() {
-        let (two, prev, curr) = ((i + 2) % 3, i % 3, (i + 1) % 3);
-        rows[curr][0] = (i + 1) as u8;
-        let mut row_min = rows[curr][0];
+        let (two, prev, curr): (&[u8; MOST], &[u8; MOST], &mut [u8; MOST]) = match i % 3 {
+            0 => (r2, r0, r1),
+            1 => (r0, r1, r2),
+            _ => (r1, r2, r0),
+        };
+        curr[0] = (i + 1) as u8;
+        let mut row_min = curr[0];
         for (j, &y) in b.iter().enumerate() {
-            let mut d = (rows[curr][j] + 1).min(rows[prev][j + 1] + 1).min(rows[prev][j] + u8::from(x != y));
+            let mut d = (curr[j] + 1).min(prev[j + 1] + 1).min(prev[j] + u8::from(x != y));
             if i > 0 && j > 0 && x != y && x == b[j - 1] && y == a[i - 1] {
-                d = d.min(rows[two][j - 1] + 1);
+                d = d.min(two[j - 1] + 1);
             }
-            rows[curr][j + 1] = d;
+            curr[j + 1] = d;
             row_min = row_min.min(d);
         }
         if usize::from(row_min) > limit && usize::from(before_min) > limit {
