@@ -4,6 +4,7 @@
 use super::spell::Near;
 use super::{Analyzer, Speller};
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Reverse;
 
@@ -77,6 +78,15 @@ impl<'a> Reader<'a> {
         self.with_nearby(word, |near| self.speller.best(near))
     }
 
+    /// The stem of a word, as the speller kept it when the word is a corpus word (numbered `id`), which spares
+    /// stemming it.
+    fn stem(&self, word: &str, id: Option<u32>) -> Cow<'a, str> {
+        match id.and_then(|id| self.speller.stem_of(id)) {
+            Some(stem) => Cow::Borrowed(stem),
+            None => Cow::Owned(self.analyzer.stem(word)),
+        }
+    }
+
     /// What the word at `i` most likely misspells, read with its neighbours (the one before already read).
     /// Among the nearest corpus words, the one the corpus uses beside these neighbours wins, then the more
     /// common one. A real word the corpus does not use is only rewritten when that makes a lexicon term of it
@@ -94,7 +104,7 @@ impl<'a> Reader<'a> {
         }
         // A term of two words or more can only be completed beside another of its words, which most words never
         // are: the stems around the word (its own standing in for each candidate in turn) are then not needed.
-        let typed_stem = |j: usize| self.analyzer.stem(&words[j]);
+        let typed_stem = |j: usize| self.stem(&words[j], ids[j]);
         let left_stem = i.checked_sub(1).map(typed_stem);
         let may_complete = self
             .analyzer
@@ -109,7 +119,7 @@ impl<'a> Reader<'a> {
         }
         let from = i.saturating_sub(REACH);
         let mut window: Vec<String> = match may_complete {
-            true => (from..(i + REACH + 1).min(words.len())).map(typed_stem).collect(),
+            true => (from..(i + REACH + 1).min(words.len())).map(|j| typed_stem(j).into_owned()).collect(),
             false => Vec::new(),
         };
         let lang = self.analyzer.lang;
@@ -118,16 +128,16 @@ impl<'a> Reader<'a> {
             true => w.as_str(),
             false => self.correction(w).map_or(w.as_str(), |(c, _)| c),
         });
-        let right_stem = right.map(|w| self.analyzer.stem(w));
+        let right_stem = right.map(|w| self.stem(w, self.speller.word_id(w)));
         let topical = |w: Option<&str>| w.is_some_and(|w| !lang.is_stop_word(w));
         candidates
             .into_iter()
             .filter(|n| !real_word || n.distance == 1)
             .filter_map(|n| {
-                let stem = self.analyzer.stem(n.word);
+                let stem = self.stem(n.word, self.speller.word_id(n.word));
                 let before = left_stem.as_deref().map_or(0, |l| self.speller.pair(l, &stem));
                 let after = right_stem.as_deref().map_or(0, |r| self.speller.pair(&stem, r));
-                let term = may_complete && self.completes_term(&mut window, i - from, stem);
+                let term = may_complete && self.completes_term(&mut window, i - from, stem.into_owned());
                 // Function words go with everything: only a topical neighbour vouches for a reading.
                 let vouched = term || (topical(left) && before > 0) || (topical(right) && after > 0);
                 let allowed = if real_word { term } else { vouched || !n.needs_context };
