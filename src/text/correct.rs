@@ -82,7 +82,7 @@ impl<'a> Reader<'a> {
     /// stemming it.
     fn stem(&self, word: &str, id: Option<u32>) -> Cow<'a, str> {
         match id.and_then(|id| self.speller.stem_of(id)) {
-            Some(stem) => Cow::Borrowed(stem),
+            Some((stem, _)) => Cow::Borrowed(stem),
             None => Cow::Owned(self.analyzer.stem(word)),
         }
     }

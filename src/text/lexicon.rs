@@ -59,6 +59,11 @@ impl Lexicon {
         self.by_first.values().flat_map(|list| list.iter().map(|(stems, c)| (stems.as_slice(), *c)))
     }
 
+    /// Whether some term starts with this stem.
+    pub fn starts_term(&self, stem: &str) -> bool {
+        self.by_first.contains_key(stem)
+    }
+
     /// Whether a word between words with these stems could be part of a term of two words or more: such a term
     /// takes in a neighbour of each of its words.
     pub fn may_join(&self, before: Option<&str>, after: Option<&str>) -> bool {

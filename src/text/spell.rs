@@ -32,7 +32,7 @@ pub struct Speller {
     /// the delete index numbers, sorted.
     vocabulary: Vocabulary,
     listed: u32,
-    /// Per string that is a word the corpus uses: the string that is its stem (`remember_stems`), or `NO_STEM`
+    /// Per string that is a word the corpus uses: the string that is its stem (`remember_words`), or `NO_STEM`
     /// when the vocabulary does not hold it. The words of a message are mostly corpus words, and one look-up
     /// then tells both that the word is known and its stem.
     #[serde(deserialize_with = "crate::exact::vec")]
@@ -228,10 +228,27 @@ impl Speller {
             || self.dictionary.is_some_and(|d| d.contains(word))
     }
 
-    /// Once `finish` has run: remembers the stem of each word the corpus uses, for `stem_of`.
-    pub fn remember_stems(&mut self, stem: impl Fn(&str) -> String) {
-        let vocabulary = &self.vocabulary;
-        self.word_stems = (0..vocabulary.counts.len() as u32)
+    /// Once `finish` has run: remembers, for `stem_of` and `is_stop_word`, the stem of each word the corpus
+    /// uses, which of them are stop words, and which strings may start a lexicon term.
+    pub fn remember_words(
+        &mut self,
+        stem: impl Fn(&str) -> String,
+        is_stop_word: impl Fn(&str) -> bool,
+        starts_term: impl Fn(&str) -> bool,
+    ) {
+        let vocabulary = &mut self.vocabulary;
+        let count = vocabulary.counts.len() as u32;
+        for i in 0..count {
+            let s = string(&vocabulary.text, &vocabulary.starts, i);
+            let flags = &mut vocabulary.flags[i as usize];
+            if *flags & WORD != 0 && is_stop_word(s) {
+                *flags |= STOP;
+            }
+            if starts_term(s) {
+                *flags |= STARTS_TERM;
+            }
+        }
+        self.word_stems = (0..count)
             .map(|i| match vocabulary.flags[i as usize] & WORD {
                 0 => NO_STEM,
                 _ => vocabulary.find(&stem(vocabulary.get(i))).unwrap_or(NO_STEM),
@@ -239,10 +256,16 @@ impl Speller {
             .collect();
     }
 
-    /// The stem `remember_stems` kept for the word the corpus uses with this number (`word_id`).
-    pub fn stem_of(&self, id: u32) -> Option<&str> {
+    /// The stem `remember_words` kept for the word the corpus uses with this number (`word_id`), and whether a
+    /// lexicon term may start with it.
+    pub fn stem_of(&self, id: u32) -> Option<(&str, bool)> {
         let stem = *self.word_stems.get(id as usize).filter(|&&s| s != NO_STEM)?;
-        Some(self.vocabulary.get(stem))
+        Some((self.vocabulary.get(stem), self.vocabulary.flags[stem as usize] & STARTS_TERM != 0))
+    }
+
+    /// Whether the word the corpus uses with this number is a stop word, once `remember_words` has run.
+    pub fn is_stop_word(&self, id: u32) -> bool {
+        self.vocabulary.flags[id as usize] & STOP != 0
     }
 
     /// Whether the corpus itself uses this word, as written.
@@ -495,6 +518,10 @@ struct Vocabulary {
 
 /// The string is a word the corpus uses.
 const WORD: u8 = 1;
+/// The string is a stop word (`Speller::remember_words`).
+const STOP: u8 = 4;
+/// Some lexicon term starts with the string, as a stem (`Speller::remember_words`).
+const STARTS_TERM: u8 = 8;
 /// In `Speller::word_stems`: no string of the vocabulary is this word's stem.
 const NO_STEM: u32 = u32::MAX;
 /// The string is the stem of a word the corpus uses.
