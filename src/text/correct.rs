@@ -311,6 +311,30 @@ mod tests {
         Analyzer::new(Language::En, &concepts).with_speller(std::iter::empty(), Default::default(), texts)
     }
 
+    /// What the speller keeps per corpus word at build time is what the analyzer would work out per message. A
+    /// stop word whose stem the corpus lacks ("was" → "wa") keeps none, and is stemmed when met.
+    #[test]
+    fn the_speller_keeps_each_words_stem_and_standing_as_the_analyzer_reads_them() {
+        let analyzer = analyzer();
+        let speller = analyzer.speller.as_ref().expect("a speller");
+        let content =
+            crate::text::tokenize("side effects immuno car t infusion clinical trials melanoma", Language::En);
+        let mut kept = 0;
+        for word in content.iter().map(String::as_str).chain(Language::En.stop_words().iter().copied()) {
+            let id = speller.word_id(word).expect("a corpus word");
+            assert_eq!(speller.is_stop_word(id), Language::En.is_stop_word(word), "{word}");
+            let Some((stem, starts)) = speller.stem_of(id) else {
+                assert!(Language::En.is_stop_word(word), "{word} has its stem kept");
+                continue;
+            };
+            assert_eq!(stem, analyzer.stem(word), "{word}");
+            assert_eq!(starts, analyzer.lexicon.starts_term(stem), "{word}");
+            kept += 1;
+        }
+        assert!(kept > content.len());
+        assert!(speller.word_id("zzzq").is_none());
+    }
+
     fn read(text: &str) -> String {
         analyzer().analyze(text).words.join(" ")
     }
