@@ -1,8 +1,10 @@
 //! Correcting a message's words before stemming: slipped spaces first, then each word the corpus does not know
 //! is brought back to the corpus word it most likely misspells.
 
+use super::spell::Near;
 use super::{Analyzer, Speller};
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Reverse;
 
@@ -14,40 +16,75 @@ const REAL_WORD: u32 = 4;
 const NEAR_SLIP: u32 = REAL_WORD - 1;
 const SPACE_MOVE: u32 = CORPUS_WORD - NEAR_SLIP;
 
-/// Corrects `words` in place; returns (what was typed, what it was read as) for each change.
-pub(super) fn correct(analyzer: &Analyzer, speller: &Speller, words: &mut Vec<String>) -> Vec<(String, String)> {
-    let reader = Reader { analyzer, speller, found: RefCell::default() };
+/// Corrects `words` in place; returns (what was typed, what it was read as) for each change. `ids` ends with
+/// the `Speller::word_id` of each word as read.
+pub(super) fn correct(
+    analyzer: &Analyzer,
+    speller: &Speller,
+    words: &mut Vec<String>,
+    ids: &mut Vec<Option<u32>>,
+) -> Vec<(String, String)> {
+    let reader = Reader { analyzer, speller, near: RefCell::default() };
     let mut corrections = Vec::new();
-    reader.mend_slipped_spaces(words, &mut corrections);
+    ids.clear();
+    ids.extend(words.iter().map(|w| speller.word_id(w)));
+    reader.mend_slipped_spaces(words, ids, &mut corrections);
     for i in 0..words.len() {
-        if let Some(fixed) = reader.read_in_context(words, i) {
+        if let Some(fixed) = reader.read_in_context(words, ids, i) {
             corrections.push((words[i].clone(), fixed.to_string()));
             words[i] = fixed.to_string();
+            ids[i] = speller.word_id(fixed);
         }
     }
     corrections
 }
 
-/// The speller's view of one message; corrections are looked up once, as mending asks for the same words again.
+/// The speller's view of one message; the corpus words near each word are looked up once, as mending and
+/// reading in context ask for the same words.
 struct Reader<'a> {
     analyzer: &'a Analyzer,
     speller: &'a Speller,
-    found: RefCell<HashMap<String, Option<(&'a str, usize)>>>,
+    near: RefCell<HashMap<String, Vec<Near<'a>>>>,
 }
 
 impl<'a> Reader<'a> {
     fn known(&self, word: &str) -> bool {
-        // Most words are corpus words as typed: no need to stem those.
-        self.speller.uses(word) || self.speller.knows(word, &self.analyzer.stem(word))
+        self.speller.uses(word) || self.known_unused(word)
+    }
+
+    /// `known` of a word the corpus does not use as written: most words are corpus words, found by their
+    /// `word_id` with no need to stem them.
+    fn known_unused(&self, word: &str) -> bool {
+        self.speller.knows_unused(word, &self.analyzer.stem(word))
+    }
+
+    /// `known` of the word at `i`, with its `word_id`.
+    fn known_at(&self, words: &[String], ids: &[Option<u32>], i: usize) -> bool {
+        ids[i].is_some() || self.known_unused(&words[i])
+    }
+
+    /// `f` of the corpus words near `word` (`Speller::nearby`).
+    fn with_nearby<R>(&self, word: &str, f: impl FnOnce(&[Near<'a>]) -> R) -> R {
+        if let Some(near) = self.near.borrow().get(word) {
+            return f(near);
+        }
+        let near = self.speller.nearby(word);
+        let result = f(&near);
+        self.near.borrow_mut().insert(word.to_string(), near);
+        result
     }
 
     fn correction(&self, word: &str) -> Option<(&'a str, usize)> {
-        if let Some(found) = self.found.borrow().get(word) {
-            return *found;
+        self.with_nearby(word, |near| self.speller.best(near))
+    }
+
+    /// The stem of a word, as the speller kept it when the word is a corpus word (numbered `id`), which spares
+    /// stemming it.
+    fn stem(&self, word: &str, id: Option<u32>) -> Cow<'a, str> {
+        match id.and_then(|id| self.speller.stem_of(id)) {
+            Some((stem, _)) => Cow::Borrowed(stem),
+            None => Cow::Owned(self.analyzer.stem(word)),
         }
-        let found = self.speller.correction(word);
-        self.found.borrow_mut().insert(word.to_string(), found);
-        found
     }
 
     /// What the word at `i` most likely misspells, read with its neighbours (the one before already read).
@@ -55,36 +92,52 @@ impl<'a> Reader<'a> {
     /// common one. A real word the corpus does not use is only rewritten when that makes a lexicon term of it
     /// ("clinical trails"), since "prime minister" must stay; and a short word only when its neighbours
     /// vouch for the reading ("sde effects", "cr t"), since "flu" must stay.
-    fn read_in_context(&self, words: &[String], i: usize) -> Option<&'a str> {
+    fn read_in_context(&self, words: &[String], ids: &[Option<u32>], i: usize) -> Option<&'a str> {
+        const REACH: usize = 4;
         let word = words[i].as_str();
-        if self.speller.uses(word) {
+        if ids[i].is_some() {
             return None;
         }
-        let real_word = self.known(word);
+        let real_word = self.known_unused(word);
         if real_word && (self.speller.knows_form(&self.analyzer.stem(word)) || word.chars().any(char::is_numeric)) {
             return None;
         }
-        let candidates = self.speller.nearby(word);
+        // A term of two words or more can only be completed beside another of its words, which most words never
+        // are: the stems around the word (its own standing in for each candidate in turn) are then not needed.
+        let typed_stem = |j: usize| self.stem(&words[j], ids[j]);
+        let left_stem = i.checked_sub(1).map(typed_stem);
+        let may_complete = self
+            .analyzer
+            .lexicon
+            .may_join(left_stem.as_deref(), (i + 1 < words.len()).then(|| typed_stem(i + 1)).as_deref());
+        if real_word && !may_complete {
+            return None;
+        }
+        let candidates = self.with_nearby(word, <[Near]>::to_vec);
         if candidates.is_empty() {
             return None;
         }
+        let from = i.saturating_sub(REACH);
+        let mut window: Vec<String> = match may_complete {
+            true => (from..(i + REACH + 1).min(words.len())).map(|j| typed_stem(j).into_owned()).collect(),
+            false => Vec::new(),
+        };
         let lang = self.analyzer.lang;
         let left = i.checked_sub(1).map(|j| words[j].as_str());
-        let right = words.get(i + 1).map(|w| match self.known(w) {
+        let right = words.get(i + 1).map(|w| match self.known_at(words, ids, i + 1) {
             true => w.as_str(),
             false => self.correction(w).map_or(w.as_str(), |(c, _)| c),
         });
-        let left_stem = left.map(|w| self.analyzer.stem(w));
-        let right_stem = right.map(|w| self.analyzer.stem(w));
+        let right_stem = right.map(|w| self.stem(w, self.speller.word_id(w)));
         let topical = |w: Option<&str>| w.is_some_and(|w| !lang.is_stop_word(w));
         candidates
             .into_iter()
             .filter(|n| !real_word || n.distance == 1)
             .filter_map(|n| {
-                let stem = self.analyzer.stem(n.word);
+                let stem = self.stem(n.word, self.speller.word_id(n.word));
                 let before = left_stem.as_deref().map_or(0, |l| self.speller.pair(l, &stem));
                 let after = right_stem.as_deref().map_or(0, |r| self.speller.pair(&stem, r));
-                let term = self.completes_term(words, i, n.word);
+                let term = may_complete && self.completes_term(&mut window, i - from, stem.into_owned());
                 // Function words go with everything: only a topical neighbour vouches for a reading.
                 let vouched = term || (topical(left) && before > 0) || (topical(right) && after > 0);
                 let allowed = if real_word { term } else { vouched || !n.needs_context };
@@ -98,38 +151,49 @@ impl<'a> Reader<'a> {
             .map(|(_, w)| w)
     }
 
-    /// Whether reading the word at `i` as `candidate` makes it part of a multi-word lexicon term.
-    fn completes_term(&self, words: &[String], i: usize, candidate: &str) -> bool {
-        const REACH: usize = 4;
-        let from = i.saturating_sub(REACH);
-        let to = (i + REACH + 1).min(words.len());
-        let stems: Vec<String> = (from..to)
-            .map(|j| if j == i { self.analyzer.stem(candidate) } else { self.analyzer.stem(&words[j]) })
-            .collect();
-        let at = i - from;
+    /// Whether the word at `at` of the window's stems, read as a candidate with this stem, becomes part of a
+    /// multi-word lexicon term.
+    fn completes_term(&self, window: &mut [String], at: usize, stem: String) -> bool {
+        window[at] = stem;
         (0..=at)
-            .any(|s| self.analyzer.lexicon.longest_match(&stems[s..]).is_some_and(|(len, _)| len >= 2 && s + len > at))
+            .any(|s| self.analyzer.lexicon.longest_match(&window[s..]).is_some_and(|(len, _)| len >= 2 && s + len > at))
     }
 
     /// A space typed one letter off ("melanom atreatment"), or one missing or extra ("immunoth erapy"), leaves
     /// words the corpus does not know. Each way of placing that space is weighed by how well its words read
     /// (corpus words best, then real words and near slips), less one edit for moving the space; the typed
     /// words win ties, so "fron the" is read "from the", not "front he".
-    fn mend_slipped_spaces(&self, words: &mut Vec<String>, corrections: &mut Vec<(String, String)>) {
+    fn mend_slipped_spaces(
+        &self,
+        words: &mut Vec<String>,
+        ids: &mut Vec<Option<u32>>,
+        corrections: &mut Vec<(String, String)>,
+    ) {
         let mut i = 0;
+        // Whether the word at `i` is known, when it was looked up as the second of the pair before.
+        let mut known_next = None;
         while i + 1 < words.len() {
             let (a, b) = (words[i].as_str(), words[i + 1].as_str());
+            let known_b = known_next
+                .take()
+                .unwrap_or_else(|| self.known_at(words, ids, i))
+                .then(|| self.known_at(words, ids, i + 1));
             // Digits stand apart from letters in the tokens anyway ("PD-L1" is "pd l 1").
-            if (self.known(a) && self.known(b)) || a.chars().chain(b.chars()).any(char::is_numeric) {
+            if known_b == Some(true) || a.chars().chain(b.chars()).any(char::is_numeric) {
+                known_next = known_b;
                 i += 1;
                 continue;
             }
             match self.best_mend(a, b) {
                 Some(parts) => {
                     corrections.push((format!("{a} {b}"), parts.join(" ")));
+                    ids.splice(i..i + 2, parts.iter().map(|p| self.speller.word_id(p)));
                     words.splice(i..i + 2, parts);
                 }
-                None => i += 1,
+                None => {
+                    known_next = known_b;
+                    i += 1;
+                }
             }
         }
     }
@@ -245,6 +309,30 @@ mod tests {
             "immunomodulators",
         ];
         Analyzer::new(Language::En, &concepts).with_speller(std::iter::empty(), Default::default(), texts)
+    }
+
+    /// What the speller keeps per corpus word at build time is what the analyzer would work out per message. A
+    /// stop word whose stem the corpus lacks ("was" → "wa") keeps none, and is stemmed when met.
+    #[test]
+    fn the_speller_keeps_each_words_stem_and_standing_as_the_analyzer_reads_them() {
+        let analyzer = analyzer();
+        let speller = analyzer.speller.as_ref().expect("a speller");
+        let content =
+            crate::text::tokenize("side effects immuno car t infusion clinical trials melanoma", Language::En);
+        let mut kept = 0;
+        for word in content.iter().map(String::as_str).chain(Language::En.stop_words().iter().copied()) {
+            let id = speller.word_id(word).expect("a corpus word");
+            assert_eq!(speller.is_stop_word(id), Language::En.is_stop_word(word), "{word}");
+            let Some((stem, starts)) = speller.stem_of(id) else {
+                assert!(Language::En.is_stop_word(word), "{word} has its stem kept");
+                continue;
+            };
+            assert_eq!(stem, analyzer.stem(word), "{word}");
+            assert_eq!(starts, analyzer.lexicon.starts_term(stem), "{word}");
+            kept += 1;
+        }
+        assert!(kept > content.len());
+        assert!(speller.word_id("zzzq").is_none());
     }
 
     fn read(text: &str) -> String {

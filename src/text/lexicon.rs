@@ -2,7 +2,7 @@
 //! longest term first, plus the broader concepts each one implies.
 
 use crate::corpus::{Concept, Scope};
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -20,6 +20,10 @@ pub struct Lexicon {
     pub concepts: Vec<LexiconConcept>,
     /// First stem of a term → (all the term's stems, concept), longest terms first.
     by_first: HashMap<String, Vec<(Vec<String>, usize)>>,
+    /// The stems that some term of two words or more has before another, and those it has after another: a
+    /// word can only become part of such a term beside one of these, which spares most words the search.
+    leads: HashSet<String>,
+    follows: HashSet<String>,
 }
 
 impl Lexicon {
@@ -35,6 +39,10 @@ impl Lexicon {
             });
             for term in &concept.terms {
                 let term_stems = stems(term);
+                if term_stems.len() > 1 {
+                    lexicon.leads.extend(term_stems[..term_stems.len() - 1].iter().cloned());
+                    lexicon.follows.extend(term_stems[1..].iter().cloned());
+                }
                 if let Some(first) = term_stems.first() {
                     lexicon.by_first.entry(first.clone()).or_default().push((term_stems, i));
                 }
@@ -49,6 +57,17 @@ impl Lexicon {
     /// Every term as its stems, with its concept: longest first among terms with the same first stem.
     pub fn terms(&self) -> impl Iterator<Item = (&[String], usize)> {
         self.by_first.values().flat_map(|list| list.iter().map(|(stems, c)| (stems.as_slice(), *c)))
+    }
+
+    /// Whether some term starts with this stem.
+    pub fn starts_term(&self, stem: &str) -> bool {
+        self.by_first.contains_key(stem)
+    }
+
+    /// Whether a word between words with these stems could be part of a term of two words or more: such a term
+    /// takes in a neighbour of each of its words.
+    pub fn may_join(&self, before: Option<&str>, after: Option<&str>) -> bool {
+        before.is_some_and(|s| self.leads.contains(s)) || after.is_some_and(|s| self.follows.contains(s))
     }
 
     /// The longest term that starts at the head of `stems`: (how many stems it covers, concept index).

@@ -144,6 +144,11 @@ impl Analyzer {
             speller.add(word, word);
         }
         speller.finish();
+        speller.remember_words(
+            |word| self.stem(word),
+            |word| self.lang.is_stop_word(word),
+            |s| self.lexicon.starts_term(s),
+        );
         self.speller = Some(speller);
         self
     }
@@ -195,19 +200,36 @@ impl Analyzer {
         let folded = fold(text);
         let mut words = tokenize(&folded, self.lang);
         words.truncate(MAX_TOKENS);
+        let mut ids = Vec::new();
         let corrections = match &self.speller {
-            Some(speller) => correct::correct(self, speller, &mut words),
+            Some(speller) => correct::correct(self, speller, &mut words, &mut ids),
             None => Vec::new(),
         };
-        let stems: Vec<String> = words.iter().map(|w| self.stem(w)).collect();
-        let garbled: Vec<bool> = match &self.speller {
-            Some(speller) => words.iter().zip(&stems).map(|(w, s)| !speller.knows(w, s)).collect(),
-            None => vec![false; words.len()],
-        };
+        let mut stems: Vec<String> = Vec::with_capacity(words.len());
+        // Per word: neither a corpus word nor a word of the language; a stop word; whether a term may start
+        // with its stem.
+        let mut facts: Vec<(bool, bool, bool)> = Vec::with_capacity(words.len());
+        for (k, word) in words.iter().enumerate() {
+            let corpus_word = self.speller.as_ref().zip(ids.get(k).copied().flatten());
+            match corpus_word.and_then(|(speller, id)| Some((speller, id, speller.stem_of(id)?))) {
+                // A corpus word, whose stem and standing the speller kept: known, and no stemming.
+                Some((speller, id, (stem, starts))) => {
+                    stems.push(stem.to_string());
+                    facts.push((false, speller.is_stop_word(id), starts));
+                }
+                None => {
+                    let stem = self.stem(word);
+                    let unknown = self.speller.as_ref().is_some_and(|speller| !speller.knows(word, &stem));
+                    stems.push(stem);
+                    facts.push((unknown, self.lang.is_stop_word(word), true));
+                }
+            }
+        }
         let mut tokens = Vec::with_capacity(stems.len() + 4);
         let mut i = 0;
         while i < stems.len() {
-            if let Some((len, concept)) = self.lexicon.longest_match(&stems[i..]) {
+            let (garbled, stop, starts) = facts[i];
+            if let Some((len, concept)) = starts.then(|| self.lexicon.longest_match(&stems[i..])).flatten() {
                 let c = &self.lexicon.concepts[concept];
                 tokens.push(Token {
                     term: c.term.clone(),
@@ -230,7 +252,7 @@ impl Analyzer {
                 }
                 if len > 1 {
                     for (k, word) in words[i..i + len].iter().enumerate() {
-                        if word.chars().count() >= 3 && !self.lang.is_stop_word(word) {
+                        if word.chars().count() >= 3 && !facts[i + k].1 {
                             let term = stems[i + k].clone();
                             tokens.push(Token {
                                 term,
@@ -246,14 +268,13 @@ impl Analyzer {
                 i += len;
                 continue;
             }
-            let stop = self.lang.is_stop_word(&words[i]);
             tokens.push(Token {
                 term: stems[i].clone(),
                 kind: TermKind::Word,
                 scope: Scope::Neutral,
                 stop,
                 position: i,
-                garbled: garbled[i],
+                garbled,
             });
             i += 1;
         }

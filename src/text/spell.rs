@@ -32,6 +32,15 @@ pub struct Speller {
     /// the delete index numbers, sorted.
     vocabulary: Vocabulary,
     listed: u32,
+    /// Per string that is a word the corpus uses: the string that is its stem (`remember_words`), or `NO_STEM`
+    /// when the vocabulary does not hold it. The words of a message are mostly corpus words, and one look-up
+    /// then tells both that the word is known and its stem.
+    #[serde(deserialize_with = "crate::exact::vec")]
+    word_stems: Vec<u32>,
+    /// Bit `k` is set when some listed word has `k` characters (the last bit stands for 63 and more): a word
+    /// with no listed word near its length has no candidate, whatever its variants (often a joined pair of
+    /// words, tried while mending a slipped space).
+    lengths: u64,
     /// Per deletion variant, sorted by its hash then word, in four bytes: the hash's low bits (its top
     /// `bucket_bits` are its bucket's) above the word's index, which takes at most `bucket_bits` bits. A large
     /// corpus has millions of variants, and four bytes each instead of eight is half; the whole hash is kept,
@@ -66,6 +75,8 @@ impl Speller {
             stems: HashSet::default(),
             vocabulary: Vocabulary::default(),
             listed: 0,
+            lengths: 0,
+            word_stems: Vec::new(),
             deletes: Vec::new(),
             bucket_bits: BUCKET_BITS,
             buckets: Vec::new(),
@@ -148,9 +159,11 @@ impl Speller {
         let mut deletes = Vec::with_capacity(most);
         let mut hashes = Vec::new();
         self.long.clear();
+        self.lengths = 0;
         for i in 0..self.listed {
             let word = self.vocabulary.get(i);
             let len = word.chars().count();
+            self.lengths |= length_bit(len);
             if len >= LONG_WORD {
                 let letters = letter_counts(word);
                 self.long.push(LongWord { id: i, len: len as u32, present: present(&letters), letters });
@@ -205,15 +218,65 @@ impl Speller {
 
     /// A word is known when the corpus has it, or has another form of it ("tumours" when it has "tumour").
     pub fn knows(&self, word: &str, stem: &str) -> bool {
-        self.uses(word)
-            || self.knows_form(stem)
+        self.uses(word) || self.knows_unused(word, stem)
+    }
+
+    /// `knows` of a word the corpus does not use as written.
+    pub fn knows_unused(&self, word: &str, stem: &str) -> bool {
+        self.knows_form(stem)
             || word.chars().any(|c| c.is_numeric())
             || self.dictionary.is_some_and(|d| d.contains(word))
     }
 
+    /// Once `finish` has run: remembers, for `stem_of` and `is_stop_word`, the stem of each word the corpus
+    /// uses, which of them are stop words, and which strings may start a lexicon term.
+    pub fn remember_words(
+        &mut self,
+        stem: impl Fn(&str) -> String,
+        is_stop_word: impl Fn(&str) -> bool,
+        starts_term: impl Fn(&str) -> bool,
+    ) {
+        let vocabulary = &mut self.vocabulary;
+        let count = vocabulary.counts.len() as u32;
+        for i in 0..count {
+            let s = string(&vocabulary.text, &vocabulary.starts, i);
+            let flags = &mut vocabulary.flags[i as usize];
+            if *flags & WORD != 0 && is_stop_word(s) {
+                *flags |= STOP;
+            }
+            if starts_term(s) {
+                *flags |= STARTS_TERM;
+            }
+        }
+        self.word_stems = (0..count)
+            .map(|i| match vocabulary.flags[i as usize] & WORD {
+                0 => NO_STEM,
+                _ => vocabulary.find(&stem(vocabulary.get(i))).unwrap_or(NO_STEM),
+            })
+            .collect();
+    }
+
+    /// The stem `remember_words` kept for the word the corpus uses with this number (`word_id`), and whether a
+    /// lexicon term may start with it.
+    pub fn stem_of(&self, id: u32) -> Option<(&str, bool)> {
+        let stem = *self.word_stems.get(id as usize).filter(|&&s| s != NO_STEM)?;
+        Some((self.vocabulary.get(stem), self.vocabulary.flags[stem as usize] & STARTS_TERM != 0))
+    }
+
+    /// Whether the word the corpus uses with this number is a stop word, once `remember_words` has run.
+    pub fn is_stop_word(&self, id: u32) -> bool {
+        self.vocabulary.flags[id as usize] & STOP != 0
+    }
+
     /// Whether the corpus itself uses this word, as written.
     pub fn uses(&self, word: &str) -> bool {
-        self.vocabulary.is(word, WORD)
+        self.word_id(word).is_some()
+    }
+
+    /// The number of a word the corpus uses, as written: a message's words are looked up once, and what is known
+    /// of each found again by its number.
+    pub fn word_id(&self, word: &str) -> Option<u32> {
+        self.vocabulary.find(word).filter(|&i| self.vocabulary.flags[i as usize] & WORD != 0)
     }
 
     /// Whether the corpus uses some form of the word with this stem.
@@ -228,8 +291,13 @@ impl Speller {
 
     /// The corpus word this one most likely misspells, with how many edits away it is.
     pub fn correction<'a>(&'a self, word: &str) -> Option<(&'a str, usize)> {
-        self.nearby(word)
-            .into_iter()
+        self.best(&self.nearby(word))
+    }
+
+    /// `correction` among words already found `nearby`.
+    pub fn best<'a>(&self, nearby: &[Near<'a>]) -> Option<(&'a str, usize)> {
+        nearby
+            .iter()
             .filter(|n| !n.needs_context)
             .min_by_key(|n| (n.distance, std::cmp::Reverse(self.frequency(n.word)), n.word))
             .map(|n| (n.word, n.distance))
@@ -242,28 +310,36 @@ impl Speller {
         let len = word.chars().count();
         let limit = max_distance(len, self.min_len).max(usize::from(len >= SHORTEST));
         let mut found = Vec::new();
-        if limit == 0 {
+        let lengths = (len.saturating_sub(limit)..=len + limit).fold(0, |bits, l| bits | length_bit(l));
+        if limit == 0 || self.lengths & lengths == 0 {
             return found;
         }
         let consider = |id: u32, found: &mut Vec<Near<'a>>| {
             let candidate = self.vocabulary.get(id);
-            let distance = strsim::osa_distance(word, candidate);
+            let candidate_len = candidate.chars().count();
+            // Each edit changes the length by one at most: a cheap bound before the real distance.
+            if candidate_len.abs_diff(len) > limit {
+                return;
+            }
+            let Some(distance) = osa_within(word, candidate, limit) else {
+                return;
+            };
             // Both words must allow the distance: a long typo must not land on a short word.
-            let allowed = max_distance(len, self.min_len).min(max_distance(candidate.chars().count(), self.min_len));
-            if distance != 0 && distance <= limit && (distance <= allowed || distance == 1) {
+            let allowed = max_distance(len, self.min_len).min(max_distance(candidate_len, self.min_len));
+            if distance != 0 && (distance <= allowed || distance == 1) {
                 found.push(Near { word: candidate, distance, needs_context: distance > allowed });
             }
         };
-        let mut seen = HashSet::default();
         let mut keys = Vec::new();
         deletion_hashes(word, limit.min(INDEXED_DISTANCE), &mut keys);
         keys.push(hash(&skeleton(word)));
-        for h in keys {
-            for id in self.under(h) {
-                if seen.insert(id) {
-                    consider(id, &mut found);
-                }
-            }
+        // Each word once, in any order: who wins among them is decided by distance, frequency and the words.
+        let mut ids: Vec<u32> = Vec::with_capacity(4 * keys.len());
+        keys.iter().for_each(|&h| ids.extend(self.under(h)));
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            consider(id, &mut found);
         }
         // Three edits only when nothing nearer was found.
         if limit > INDEXED_DISTANCE && found.is_empty() {
@@ -320,6 +396,52 @@ fn skeleton(word: &str) -> String {
     out
 }
 
+/// `Speller::lengths`'s bit for words of this many characters.
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
+}
+
+/// strsim's `osa_distance` when it is at most `limit`, else `None`. Nearly every word is plain ASCII and short,
+/// so those are compared by bytes in rows on the stack, given up once two rows in a row are past the limit (no
+/// later row can come back under it); most candidates are.
+fn osa_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    const MOST: usize = 64;
+    if !(a.is_ascii() && b.is_ascii() && a.len() < MOST && b.len() < MOST) {
+        return Some(strsim::osa_distance(a, b)).filter(|&d| d <= limit);
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    // Row `r` of the distances (between the first `r` bytes of `a` and each prefix of `b`) is kept in
+    // `rows[r % 3]`, beside the two before it.
+    let mut rows = [[0u8; MOST]; 3];
+    for (j, d) in rows[0].iter_mut().enumerate().take(b.len() + 1) {
+        *d = j as u8;
+    }
+    let [r0, r1, r2] = &mut rows;
+    let mut before_min = 0;
+    for (i, &x) in a.iter().enumerate() {
+        let (two, prev, curr): (&[u8; MOST], &[u8; MOST], &mut [u8; MOST]) = match i % 3 {
+            0 => (r2, r0, r1),
+            1 => (r0, r1, r2),
+            _ => (r1, r2, r0),
+        };
+        curr[0] = (i + 1) as u8;
+        let mut row_min = curr[0];
+        for (j, &y) in b.iter().enumerate() {
+            let mut d = (curr[j] + 1).min(prev[j + 1] + 1).min(prev[j] + u8::from(x != y));
+            if i > 0 && j > 0 && x != y && x == b[j - 1] && y == a[i - 1] {
+                d = d.min(two[j - 1] + 1);
+            }
+            curr[j + 1] = d;
+            row_min = row_min.min(d);
+        }
+        if usize::from(row_min) > limit && usize::from(before_min) > limit {
+            return None;
+        }
+        before_min = row_min;
+    }
+    Some(usize::from(rows[a.len() % 3][b.len()])).filter(|&d| d <= limit)
+}
+
 /// A word long enough for three edits, with what bounds its distance from another cheaply.
 #[derive(Serialize, Deserialize)]
 struct LongWord {
@@ -347,8 +469,15 @@ fn letter_counts(word: &str) -> [u8; 32] {
 
 /// 32-bit hashes keep the index small; a collision only adds a candidate that the distance check then rejects.
 fn hash(s: &str) -> u32 {
+    hash_bytes(s.as_bytes())
+}
+
+/// `hash` of a string's bytes, as `str`'s `Hash` feeds them to the hasher (then a 0xFF byte), so that variants
+/// built as bytes need not be made strings.
+fn hash_bytes(bytes: &[u8]) -> u32 {
     let mut h = FxHasher::default();
-    s.hash(&mut h);
+    h.write(bytes);
+    h.write_u8(0xFF);
     (h.finish() >> 32) as u32
 }
 
@@ -389,6 +518,12 @@ struct Vocabulary {
 
 /// The string is a word the corpus uses.
 const WORD: u8 = 1;
+/// The string is a stop word (`Speller::remember_words`).
+const STOP: u8 = 4;
+/// Some lexicon term starts with the string, as a stem (`Speller::remember_words`).
+const STARTS_TERM: u8 = 8;
+/// In `Speller::word_stems`: no string of the vocabulary is this word's stem.
+const NO_STEM: u32 = u32::MAX;
 /// The string is the stem of a word the corpus uses.
 const STEM: u8 = 2;
 
@@ -525,6 +660,12 @@ const INDEXED_DISTANCE: usize = 2;
 /// included, into `out` (cleared first, deduplicated).
 fn deletion_hashes(word: &str, distance: usize, out: &mut Vec<u32>) {
     out.clear();
+    if word.is_ascii() && word.len() <= MOST_ASCII {
+        ascii_deletion_hashes(word.as_bytes(), distance, out);
+        out.sort_unstable();
+        out.dedup();
+        return;
+    }
     // Each variant is the word's text with one or two characters cut out, copied as up to three slices.
     let bounds: Vec<(usize, usize)> = word.char_indices().map(|(i, c)| (i, i + c.len_utf8())).collect();
     let mut variant = String::with_capacity(word.len());
@@ -553,6 +694,40 @@ fn deletion_hashes(word: &str, distance: usize, out: &mut Vec<u32>) {
     out.dedup();
 }
 
+/// The longest plain ASCII word whose deletion variants are built on the stack.
+const MOST_ASCII: usize = 64;
+
+/// `deletion_hashes` of a plain ASCII word, not yet sorted: nearly every word is one, and each variant is made
+/// from the one before by writing one byte, where cutting and copying slices costs several calls each.
+fn ascii_deletion_hashes(word: &[u8], distance: usize, out: &mut Vec<u32>) {
+    let n = word.len();
+    out.push(hash_bytes(word));
+    if distance == 0 || n == 0 {
+        return;
+    }
+    // `one` is the word without byte `i`, for `i` from the last down: from one to the next, only byte `i`
+    // changes. `two` is likewise `one` without each of its bytes from `i` on (the word without `i` and a later one).
+    let mut one = [0u8; MOST_ASCII];
+    let mut two = [0u8; MOST_ASCII];
+    let m = n - 1;
+    one[..m].copy_from_slice(&word[..m]);
+    for i in (0..n).rev() {
+        if i < m {
+            one[i] = word[i + 1];
+        }
+        out.push(hash_bytes(&one[..m]));
+        if distance >= 2 && i < m {
+            two[..m - 1].copy_from_slice(&one[..m - 1]);
+            for k in (i..m).rev() {
+                if k < m - 1 {
+                    two[k] = one[k + 1];
+                }
+                out.push(hash_bytes(&two[..m - 1]));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -561,11 +736,17 @@ mod tests {
     proptest! {
         /// Cutting slices out of the text gives the variants that dropping characters one by one gives.
         #[test]
-        fn deletion_variants_are_the_word_less_up_to_two_characters(word in "\\PC{0,12}", distance in 0usize..3) {
+        fn deletion_variants_are_the_word_less_up_to_two_characters(
+            word in "\\PC{0,12}|[a-c']{0,12}",
+            distance in 0usize..3,
+        ) {
             let chars: Vec<char> = word.chars().collect();
             let without = |skip: &[usize]| -> String {
                 chars.iter().enumerate().filter(|(k, _)| !skip.contains(k)).map(|(_, c)| *c).collect()
             };
+            let mut fx = FxHasher::default();
+            word.hash(&mut fx);
+            prop_assert_eq!(hash(&word), (fx.finish() >> 32) as u32, "the hash of a str, fed as bytes");
             let mut expected = vec![hash(&word)];
             for i in 0..chars.len() {
                 if distance >= 1 {
@@ -580,6 +761,17 @@ mod tests {
             let mut found = Vec::new();
             deletion_hashes(&word, distance, &mut found);
             prop_assert_eq!(found, expected);
+        }
+
+        /// The distance over bytes agrees with strsim's wherever it is within the limit, and is given up
+        /// only beyond it (few letters, so that words are near each other as slips are).
+        #[test]
+        fn distance_within_a_limit_is_strsims(a in "[abc\\-é]{0,12}", b in "[abc\\-]{0,12}", limit in 0usize..5) {
+            let expected = Some(strsim::osa_distance(&a, &b)).filter(|&d| d <= limit);
+            prop_assert_eq!(osa_within(&a, &b, limit), expected);
+            let (a, b) = (a.replace('é', "e"), b);
+            let expected = Some(strsim::osa_distance(&a, &b)).filter(|&d| d <= limit);
+            prop_assert_eq!(osa_within(&a, &b, limit), expected);
         }
 
         /// Split into buckets and two lists, the pairs answer as a binary search over the sorted packed keys
