@@ -260,7 +260,7 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
             .collect()
     });
     let by_score = |a: &Candidate, b: &Candidate| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
-    let sequence = index.query_sequence(analysis);
+    let mut sequence = index.query_sequence(analysis);
     let seq_weight = signals::WORD_ORDER_WEIGHT;
     let mut wanted: Vec<(TermId, usize)> = query.iter().enumerate().filter_map(|(k, q)| Some((q.id?, k))).collect();
     wanted.sort_unstable();
@@ -270,7 +270,7 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
         c.answer = answer_coverage(query, &uses, query_norm);
         // Word order is the costliest signal: the leaders get it; the rest keep their bag-of-words score.
         c.order = if rank < signals::WORD_ORDER_RERANK {
-            index.sequence_similarity(c.entry, &sequence, c.phrasing_ordinal as usize)
+            index.sequence_similarity(c.entry, &mut sequence, c.phrasing_ordinal as usize)
         } else {
             c.score
         };
