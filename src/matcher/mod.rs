@@ -231,7 +231,7 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
         let at = &mut leaders;
         reached.drain_entries(&index.entry_norms, move |reach| {
             // Most entries at 10,000 are out before their profile's similarity is worked out.
-            if at.out_of_reach(reach.best.0, reach.dot, query_cut) {
+            if at.out_of_reach(reach.best.0, reach.dot, reach.norm, query_cut) {
                 return;
             }
             let profile = signals::similarity(reach.dot, query_norm, reach.norm);
@@ -328,14 +328,14 @@ impl Leaders {
         if floor >= Leaders::SURE_FLOOR { floor * (1.0 - Leaders::MARGIN) / (1.0 - signals::PHRASING_MIX) } else { 0.0 }
     }
 
-    /// Whether an entry whose best phrasing scores `best` and whose profile's dot product with the question is
-    /// `dot` is sure to score below the floor, from the profile's dot product alone: its similarity is at most
-    /// √(dot / question norm), a multiplication or two against two divisions and a root. `query_cut` is the
-    /// question's norm less `MARGIN`.
+    /// Whether an entry whose best phrasing scores `best`, and whose profile (of norm `norm`) has the dot product
+    /// `dot` with the question, is sure to score below the floor without its profile's similarity: that is at
+    /// most dot / √(question norm · norm) (each coverage is at most its quotient), so a few multiplications
+    /// decide against two divisions and a root. `query_cut` is the question's norm less `MARGIN`.
     #[inline(always)]
-    fn out_of_reach(&self, best: f32, dot: f32, query_cut: f32) -> bool {
+    fn out_of_reach(&self, best: f32, dot: f32, norm: f32, query_cut: f32) -> bool {
         let need = (self.profile_floor - Leaders::BEST_TO_PROFILE * best).max(0.0);
-        dot < need * need * query_cut
+        dot * dot < need * need * query_cut * norm
     }
 
     /// Ranks an entry that scored at least the floor. Out of line and cold: few entries get this far, and the
@@ -387,9 +387,9 @@ mod tests {
             let leaders = Leaders { ranked: Vec::new(), floor, last: 0, profile_floor: Leaders::profile_floor(floor) };
             let query_cut = query_norm * (1.0 - Leaders::MARGIN);
             let need = (leaders.profile_floor - Leaders::BEST_TO_PROFILE * best).max(0.0);
-            let just_under = f32::from_bits((need * need * query_cut * near).to_bits().saturating_sub(1));
+            let just_under = f32::from_bits(((need * need * query_cut * norm).sqrt() * near).to_bits().saturating_sub(1));
             for dot in [dot, just_under] {
-                if leaders.out_of_reach(best, dot, query_cut) {
+                if leaders.out_of_reach(best, dot, norm, query_cut) {
                     prop_assert!(mixed(best, signals::similarity(dot, query_norm, norm)) < floor);
                 }
             }
