@@ -457,16 +457,20 @@ impl Index {
     /// How alike in wording and word order the question is to the entry's closest phrasing, in [0, 1]:
     /// one minus the word-level edit distance over the longer length. `hint` is the phrasing (by ordinal) most
     /// likely closest, compared first so that its score lets most others be ruled out by their length or by a
-    /// count of the question's words in them, without measuring the distance.
-    pub fn sequence_similarity(&self, entry: usize, query: &Sequence, hint: usize) -> f32 {
-        let q = query.len;
+    /// count of the question's words in them, without measuring the distance. (The question's buffers are
+    /// borrowed for the comparisons: the leaders are compared one after another.)
+    pub fn sequence_similarity(&self, entry: usize, query: &mut Sequence, hint: usize) -> f32 {
         let units = &self.units[self.entry_units[entry] as usize..self.entry_units[entry + 1] as usize];
         let block = self.wordings.entry(entry);
+        let Sequence { len: q, counts, known, comparator, scratch } = query;
+        let Scratch { coded, left, codes } = scratch;
         // Each of the entry's words as the question's code for it, found in one merge of the two sorted lists
         // (which stops past the question's last word): the phrasings are then read as codes straight away.
-        let mut coded = vec![0u8; block.count.max(256)];
+        if coded.len() < block.count.max(256) {
+            coded.resize(block.count.max(256), 0);
+        }
         let (mut place, mut any) = (0, false);
-        let Some(mut wanted) = Wanted::new(&query.known) else { return 0.0 };
+        let Some(mut wanted) = Wanted::new(known) else { return 0.0 };
         block.for_each_word(|word| {
             if let Some(&code) = wanted.meet(word)? {
                 coded[place] = code;
@@ -475,32 +479,24 @@ impl Index {
             place += 1;
             ControlFlow::Continue(())
         });
-        if !any {
-            return 0.0;
-        }
-        let begins: Vec<usize> =
-            units.iter().scan(0, |at, unit| Some(std::mem::replace(at, *at + usize::from(unit.words)))).collect();
-        let first = units.iter().position(|unit| usize::from(unit.ordinal) == hint).unwrap_or(0);
-        let mut codes: Vec<u8> = Vec::new();
-        let mut left: Vec<u8> = Vec::new();
         let mut best = 0.0f32;
-        for k in std::iter::once(first).chain((0..units.len()).filter(|&k| k != first)) {
+        let mut compare = |unit: &Unit, begin: usize| {
             // An edit distance is at least the longer length minus the words the two share, so
             // `shared / longest` bounds the similarity from above; `shorter / longer` bounds that, and so do the
             // phrasing's words that the question has at all, each cheaper to find than the next: a phrasing is
             // compared only if all three can beat the best so far.
-            let len = usize::from(units[k].words);
-            let longest = len.max(q).max(1);
-            if len.min(q) as f32 / longest as f32 <= best {
-                continue;
+            let len = usize::from(unit.words);
+            let longest = len.max(*q).max(1);
+            if len.min(*q) as f32 / longest as f32 <= best {
+                return;
             }
-            let words = begins[k]..begins[k] + len;
-            if block.known_words(words.clone(), &coded) as f32 / longest as f32 <= best {
-                continue;
+            let words = begin..begin + len;
+            if block.known_words(words.clone(), coded) as f32 / longest as f32 <= best {
+                return;
             }
-            left.clone_from(&query.counts);
+            left.clone_from(counts);
             let mut shared = 0;
-            block.for_each_code(words.clone(), &coded, |c| {
+            block.for_each_code(words.clone(), coded, |c| {
                 // Code 0 (a word the question does not have) has no count, so it never hits. Branch-free: whether
                 // a word hits is as good as random.
                 let n = &mut left[usize::from(c)];
@@ -509,17 +505,32 @@ impl Index {
                 shared += usize::from(hit);
             });
             if shared as f32 / longest as f32 <= best {
-                continue;
+                return;
             }
             codes.clear();
-            block.for_each_code(words, &coded, |c| codes.push(c));
+            block.for_each_code(words, coded, |c| codes.push(c));
             // Let the comparison stop as soon as it cannot beat the best so far.
             let allowed = ((1.0 - best) * longest as f32).ceil() as usize;
             let args = rapidfuzz::distance::levenshtein::Args::default().score_cutoff(allowed);
-            if let Some(d) = query.comparator.distance_with_args(codes.iter().copied(), &args) {
+            if let Some(d) = comparator.distance_with_args(codes.iter().copied(), &args) {
                 best = best.max(1.0 - d as f32 / longest as f32);
             }
+        };
+        if any {
+            // The hinted phrasing first, then the others in order; a phrasing's words begin where the words of
+            // those before it end.
+            let first = units.iter().position(|unit| usize::from(unit.ordinal) == hint).unwrap_or(0);
+            compare(&units[first], units[..first].iter().map(|unit| usize::from(unit.words)).sum());
+            let mut begin = 0;
+            for (k, unit) in units.iter().enumerate() {
+                if k != first {
+                    compare(unit, begin);
+                }
+                begin += usize::from(unit.words);
+            }
         }
+        // The codes go back to zero for the next entry: only the places the merge went through were set.
+        coded[..place].fill(0);
         best
     }
 }
@@ -565,6 +576,19 @@ pub struct Sequence {
     /// The distinct words the corpus knows, sorted, each with its code.
     known: Vec<(TermId, u8)>,
     comparator: rapidfuzz::distance::levenshtein::BatchComparator<u8>,
+    scratch: Scratch,
+}
+
+/// What comparing the question with an entry's phrasings works in, kept from one entry to the next rather than
+/// allocated (and grown) for each.
+#[derive(Default)]
+struct Scratch {
+    /// Per place among the entry's words: the question's code for the word. All zero between entries.
+    coded: Vec<u8>,
+    /// How many of each question code a phrasing has not yet matched.
+    left: Vec<u8>,
+    /// The phrasing being compared, as codes.
+    codes: Vec<u8>,
 }
 
 impl Sequence {
@@ -590,7 +614,7 @@ impl Sequence {
         let mut known: Vec<(TermId, u8)> =
             distinct.iter().enumerate().filter(|(_, t)| **t < UNKNOWN).map(|(k, &t)| (t, k as u8 + 1)).collect();
         known.sort_unstable();
-        Sequence { len: codes.len(), counts, known, comparator }
+        Sequence { len: codes.len(), counts, known, comparator, scratch: Scratch::default() }
     }
 
     /// A word's code: 0 for a word the question does not have.
@@ -1039,7 +1063,7 @@ mod tests {
         for q in &questions {
             let analysis = analyzer.analyze(q);
             let ids = index.query_ids(&analysis);
-            let sequence = index.query_sequence(&analysis);
+            let mut sequence = index.query_sequence(&analysis);
             for entry in 0..index.entry_count {
                 let units = index.entry_units[entry] as usize..index.entry_units[entry + 1] as usize;
                 let block = index.wordings.entry(entry);
@@ -1056,7 +1080,7 @@ mod tests {
                     })
                     .fold(0.0f32, f32::max);
                 for hint in [0, 2, units.len() / 2, 5000] {
-                    assert_eq!(index.sequence_similarity(entry, &sequence, hint), plain, "{q}, entry {entry}");
+                    assert_eq!(index.sequence_similarity(entry, &mut sequence, hint), plain, "{q}, entry {entry}");
                 }
             }
         }

@@ -213,7 +213,6 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
     } else {
         signals::UNSTATED_SCOPE_FACTOR
     };
-    let mix = signals::PHRASING_MIX;
     let mut kind_weight = [1.0f32; 3];
     kind_weight[UnitKind::Keyword as usize] = signals::KEYWORD_WEIGHT;
     // By table, not by branch: which kind comes next is anyone's guess (times one is exact). Copies, not
@@ -225,13 +224,18 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
         // Only the best few need the finer signals: keep the leaders in order while scoring every entry (most
         // are ruled out by one comparison with the last leader), and describe just those.
         let ranked = Vec::with_capacity(signals::ANSWER_RERANK + 1);
-        let mut leaders = Leaders { ranked, floor: f32::NEG_INFINITY, last: 0 };
+        let mut leaders = Leaders { ranked, floor: f32::NEG_INFINITY, last: 0, profile_floor: 0.0 };
+        let query_cut = query_norm * (1.0 - Leaders::MARGIN);
         // A `move` closure, holding the question's norm as a copy rather than a reference: the loop keeps it in a
         // register.
         let at = &mut leaders;
         reached.drain_entries(&index.entry_norms, move |reach| {
+            // Most entries at 10,000 are out before their profile's similarity is worked out.
+            if at.out_of_reach(reach.best.0, reach.dot, reach.norm, query_cut) {
+                return;
+            }
             let profile = signals::similarity(reach.dot, query_norm, reach.norm);
-            let score = mix * reach.best.0 + (1.0 - mix) * profile;
+            let score = mixed(reach.best.0, profile);
             // Scores are never NaN, so the plain comparison agrees with `Leader::ahead`; a later entry that ties
             // with the last leader (the very same bits: `total_cmp` finds them equal) loses to it without a call.
             // Copies of an entry tie, and many entries are copies at 10,000.
@@ -260,7 +264,7 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
             .collect()
     });
     let by_score = |a: &Candidate, b: &Candidate| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
-    let sequence = index.query_sequence(analysis);
+    let mut sequence = index.query_sequence(analysis);
     let seq_weight = signals::WORD_ORDER_WEIGHT;
     let mut wanted: Vec<(TermId, usize)> = query.iter().enumerate().filter_map(|(k, q)| Some((q.id?, k))).collect();
     wanted.sort_unstable();
@@ -270,7 +274,7 @@ fn score(engine: &LanguageEngine, query: &[QueryTerm], analysis: &Analysis) -> V
         c.answer = answer_coverage(query, &uses, query_norm);
         // Word order is the costliest signal: the leaders get it; the rest keep their bag-of-words score.
         c.order = if rank < signals::WORD_ORDER_RERANK {
-            index.sequence_similarity(c.entry, &sequence, c.phrasing_ordinal as usize)
+            index.sequence_similarity(c.entry, &mut sequence, c.phrasing_ordinal as usize)
         } else {
             c.score
         };
@@ -305,9 +309,35 @@ struct Leaders {
     floor: f32,
     /// The last leader's entry, once the leaders are full.
     last: u32,
+    /// The profile similarity an entry whose best phrasing scores zero needs to reach the floor, a little less
+    /// (see `Leaders::MARGIN`); zero while the floor is too low for that margin to be sure.
+    profile_floor: f32,
 }
 
 impl Leaders {
+    /// How much less than the floor an entry is sure to be out at: the bound on the profile goes through a
+    /// handful of roundings, each at most 2⁻²⁴ of numbers at most 2 (scores and similarities are at most 1),
+    /// so a margin of 2⁻¹⁰ of a floor of at least `SURE_FLOOR` is more than all of them together.
+    const MARGIN: f32 = 1.0 / 1024.0;
+    const SURE_FLOOR: f32 = 1.0 / 256.0;
+    /// What a point of the best phrasing's score is worth in profile similarity, as the score mixes them.
+    const BEST_TO_PROFILE: f32 = signals::PHRASING_MIX / (1.0 - signals::PHRASING_MIX);
+
+    /// `profile_floor` for a floor.
+    fn profile_floor(floor: f32) -> f32 {
+        if floor >= Leaders::SURE_FLOOR { floor * (1.0 - Leaders::MARGIN) / (1.0 - signals::PHRASING_MIX) } else { 0.0 }
+    }
+
+    /// Whether an entry whose best phrasing scores `best`, and whose profile (of norm `norm`) has the dot product
+    /// `dot` with the question, is sure to score below the floor without its profile's similarity: that is at
+    /// most dot / √(question norm · norm) (each coverage is at most its quotient), so a few multiplications
+    /// decide against two divisions and a root. `query_cut` is the question's norm less `MARGIN`.
+    #[inline(always)]
+    fn out_of_reach(&self, best: f32, dot: f32, norm: f32, query_cut: f32) -> bool {
+        let need = (self.profile_floor - Leaders::BEST_TO_PROFILE * best).max(0.0);
+        dot * dot < need * need * query_cut * norm
+    }
+
     /// Ranks an entry that scored at least the floor. Out of line and cold: few entries get this far, and the
     /// loop that tries every entry keeps its registers for itself (saved around the call, not reloaded per entry).
     #[cold]
@@ -321,8 +351,14 @@ impl Leaders {
         ranked.truncate(signals::ANSWER_RERANK);
         if let Some(last) = ranked.get(signals::ANSWER_RERANK - 1) {
             (self.floor, self.last) = (last.score, last.entry);
+            self.profile_floor = Leaders::profile_floor(self.floor);
         }
     }
+}
+
+/// An entry's bag-of-words score: its best phrasing's similarity and its profile's, mixed.
+fn mixed(best: f32, profile: f32) -> f32 {
+    signals::PHRASING_MIX * best + (1.0 - signals::PHRASING_MIX) * profile
 }
 
 /// The share of the question's weight that the entry's answer text contains (`uses`: per query term).
@@ -332,4 +368,31 @@ fn answer_coverage(query: &[QueryTerm], uses: &[bool], query_norm: f32) -> f32 {
     }
     let covered: f32 = query.iter().zip(uses).filter(|(_, used)| **used).map(|(q, _)| q.weight * q.weight).sum();
     covered / query_norm
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// An entry ruled out by its profile's dot product alone scores below the floor, however close to the
+        /// bound its dot product is.
+        #[test]
+        fn entries_out_of_reach_score_below_the_floor(
+            floor in 0.0f32..1.0, best in 0.0f32..1.0, norms in (0.001f32..100.0, 0.001f32..100.0),
+            dot in 0.0f32..100.0, near in 0.9f32..1.0,
+        ) {
+            let (query_norm, norm) = norms;
+            let leaders = Leaders { ranked: Vec::new(), floor, last: 0, profile_floor: Leaders::profile_floor(floor) };
+            let query_cut = query_norm * (1.0 - Leaders::MARGIN);
+            let need = (leaders.profile_floor - Leaders::BEST_TO_PROFILE * best).max(0.0);
+            let just_under = f32::from_bits(((need * need * query_cut * norm).sqrt() * near).to_bits().saturating_sub(1));
+            for dot in [dot, just_under] {
+                if leaders.out_of_reach(best, dot, norm, query_cut) {
+                    prop_assert!(mixed(best, signals::similarity(dot, query_norm, norm)) < floor);
+                }
+            }
+        }
+    }
 }
