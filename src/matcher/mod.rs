@@ -314,6 +314,10 @@ struct Leaders {
     profile_floor: f32,
 }
 
+// The bound in `Leaders::out_of_reach` is the cosine's: with another coverage exponent it would rule out entries
+// that can still reach the floor.
+const _: () = assert!(signals::QUERY_COVERAGE_EXPONENT == 0.5, "Leaders::out_of_reach assumes the cosine");
+
 impl Leaders {
     /// How much less than the floor an entry is sure to be out at: the bound on the profile goes through a
     /// handful of roundings, each at most 2⁻²⁴ of numbers at most 2 (scores and similarities are at most 1),
