@@ -37,10 +37,6 @@ pub struct Speller {
     /// then tells both that the word is known and its stem.
     #[serde(deserialize_with = "crate::exact::vec")]
     word_stems: Vec<u32>,
-    /// Bit `k` is set when some listed word has `k` characters (the last bit stands for 63 and more): a word
-    /// with no listed word near its length has no candidate, whatever its variants (often a joined pair of
-    /// words, tried while mending a slipped space).
-    lengths: u64,
     /// Per deletion variant, sorted by its hash then word, in four bytes: the hash's low bits (its top
     /// `bucket_bits` are its bucket's) above the word's index, which takes at most `bucket_bits` bits. A large
     /// corpus has millions of variants, and four bytes each instead of eight is half; the whole hash is kept,
@@ -75,7 +71,6 @@ impl Speller {
             stems: HashSet::default(),
             vocabulary: Vocabulary::default(),
             listed: 0,
-            lengths: 0,
             word_stems: Vec::new(),
             deletes: Vec::new(),
             bucket_bits: BUCKET_BITS,
@@ -159,11 +154,9 @@ impl Speller {
         let mut deletes = Vec::with_capacity(most);
         let mut hashes = Vec::new();
         self.long.clear();
-        self.lengths = 0;
         for i in 0..self.listed {
             let word = self.vocabulary.get(i);
             let len = word.chars().count();
-            self.lengths |= length_bit(len);
             if len >= LONG_WORD {
                 let letters = letter_counts(word);
                 self.long.push(LongWord { id: i, len: len as u32, present: present(&letters), letters });
@@ -310,8 +303,7 @@ impl Speller {
         let len = word.chars().count();
         let limit = max_distance(len, self.min_len).max(usize::from(len >= SHORTEST));
         let mut found = Vec::new();
-        let lengths = (len.saturating_sub(limit)..=len + limit).fold(0, |bits, l| bits | length_bit(l));
-        if limit == 0 || self.lengths & lengths == 0 {
+        if limit == 0 {
             return found;
         }
         let consider = |id: u32, found: &mut Vec<Near<'a>>| {
@@ -394,11 +386,6 @@ fn skeleton(word: &str) -> String {
         }
     }
     out
-}
-
-/// `Speller::lengths`'s bit for words of this many characters.
-fn length_bit(len: usize) -> u64 {
-    1 << len.min(63)
 }
 
 /// strsim's `osa_distance` when it is at most `limit`, else `None`. Nearly every word is plain ASCII and short,
