@@ -103,6 +103,16 @@ impl<'de> Deserialize<'de> for Analyzer {
     }
 }
 
+/// What `Analyzer::analyze` needs to know of each word of a message, before joining words into terms.
+#[derive(Clone, Copy)]
+struct WordFacts {
+    /// Neither a corpus word nor a word of the language.
+    garbled: bool,
+    stop: bool,
+    /// Whether a lexicon term may start with the word's stem (always, when the speller has not ruled it out).
+    may_start_term: bool,
+}
+
 impl Analyzer {
     /// Without lexicon or typo correction: for comparing phrasings as written.
     pub fn plain(lang: Language) -> Self {
@@ -206,30 +216,32 @@ impl Analyzer {
             None => Vec::new(),
         };
         let mut stems: Vec<String> = Vec::with_capacity(words.len());
-        // Per word: neither a corpus word nor a word of the language; a stop word; whether a term may start
-        // with its stem.
-        let mut facts: Vec<(bool, bool, bool)> = Vec::with_capacity(words.len());
+        let mut facts: Vec<WordFacts> = Vec::with_capacity(words.len());
         for (k, word) in words.iter().enumerate() {
             let corpus_word = self.speller.as_ref().zip(ids.get(k).copied().flatten());
             match corpus_word.and_then(|(speller, id)| Some((speller, id, speller.stem_of(id)?))) {
                 // A corpus word, whose stem and standing the speller kept: known, and no stemming.
                 Some((speller, id, (stem, starts))) => {
                     stems.push(stem.to_string());
-                    facts.push((false, speller.is_stop_word(id), starts));
+                    facts.push(WordFacts { garbled: false, stop: speller.is_stop_word(id), may_start_term: starts });
                 }
                 None => {
                     let stem = self.stem(word);
                     let unknown = self.speller.as_ref().is_some_and(|speller| !speller.knows(word, &stem));
                     stems.push(stem);
-                    facts.push((unknown, self.lang.is_stop_word(word), true));
+                    facts.push(WordFacts {
+                        garbled: unknown,
+                        stop: self.lang.is_stop_word(word),
+                        may_start_term: true,
+                    });
                 }
             }
         }
         let mut tokens = Vec::with_capacity(stems.len() + 4);
         let mut i = 0;
         while i < stems.len() {
-            let (garbled, stop, starts) = facts[i];
-            if let Some((len, concept)) = starts.then(|| self.lexicon.longest_match(&stems[i..])).flatten() {
+            let WordFacts { garbled, stop, may_start_term } = facts[i];
+            if let Some((len, concept)) = may_start_term.then(|| self.lexicon.longest_match(&stems[i..])).flatten() {
                 let c = &self.lexicon.concepts[concept];
                 tokens.push(Token {
                     term: c.term.clone(),
@@ -252,7 +264,7 @@ impl Analyzer {
                 }
                 if len > 1 {
                     for (k, word) in words[i..i + len].iter().enumerate() {
-                        if word.chars().count() >= 3 && !facts[i + k].1 {
+                        if word.chars().count() >= 3 && !facts[i + k].stop {
                             let term = stems[i + k].clone();
                             tokens.push(Token {
                                 term,
