@@ -47,6 +47,25 @@ fn questions_with_nothing_to_do_with_immunotherapy_get_no_match() {
 }
 
 #[test]
+fn a_dose_question_gets_the_dose_entry_or_nothing_and_a_cost_question_stays_with_cost() {
+    // A dose question once got the cost entry ("how much ... should I take"): the bot must not answer it with
+    // any other topic. These are not corpus phrasings.
+    let dose = [
+        "how much nivolumab should my husband get",
+        "whats the correct amount of keytruda",
+        "how much ipilimumab do they give",
+    ];
+    for q in dose {
+        assert_eq!(answered_id(q).as_deref(), Some("dose-amount"), "{q}");
+    }
+    for q in ["can i take extra yervoy", "how much pembro do i get each time"] {
+        let got = answered_id(q);
+        assert!(got.is_none() || got.as_deref() == Some("dose-amount"), "{q}: {got:?}");
+    }
+    assert_eq!(answered_id("how much does keytruda cost").as_deref(), Some("cost-insurance"));
+}
+
+#[test]
 fn a_question_only_about_chemotherapy_is_not_answered() {
     assert_eq!(answered_id("will chemo make my hair fall out"), None);
 }

@@ -4,10 +4,10 @@ use immunofaq::corpus;
 use std::fmt::Write as _;
 use std::path::Path;
 
-/// Writes a corpus of `n` entries grown from the shipped one into `dir`. Entry `i` copies real entry `i % 68`
-/// and gets words of its own (a made-up word in its question and keywords, and words borrowed from another
-/// entry in its alternates), so the vocabulary and posting lists grow the way a larger real FAQ's would,
-/// rather than repeating 68 entries.
+/// Writes a corpus of `n` entries grown from the shipped one into `dir`. Entry `i` copies real entry `i` modulo
+/// the shipped count and gets words of its own (a made-up word in its question and keywords, and words borrowed
+/// from another entry in its alternates), so the vocabulary and posting lists grow the way a larger real FAQ's
+/// would, rather than repeating the shipped entries.
 pub fn grow(n: usize, dir: &Path) {
     let real = corpus::load(Path::new("faq")).expect("shipped faq loads").corpus;
     let part = &real.parts[0];
