@@ -114,8 +114,23 @@ pub fn compose(part: &LanguageCorpus, m: &Match, contact: Option<&str>) -> Reply
 
 /// The urgent notice a matched question gets, if it describes a warning sign.
 pub fn urgent(part: &LanguageCorpus, m: &Match, contact: Option<&str>) -> Option<Urgent> {
-    m.is_urgent()
-        .then(|| Urgent { message: part.warnings.urgent_message.clone(), contact: contact.map(str::to_string) })
+    if !m.is_urgent() {
+        return None;
+    }
+    // A sign with a message of its own (not a side effect) says it first, each message once; the urgent message
+    // follows when any sign found has none (or the corpus was reloaded between match and reply).
+    let signs: Vec<&crate::corpus::Sign> =
+        m.urgent.iter().filter_map(|id| part.warnings.signs.iter().find(|s| &s.id == id)).collect();
+    let mut messages: Vec<&str> = Vec::new();
+    for message in signs.iter().filter_map(|s| s.message.as_deref()) {
+        if !messages.contains(&message) {
+            messages.push(message);
+        }
+    }
+    if signs.len() < m.urgent.len() || signs.iter().any(|s| s.message.is_none()) {
+        messages.push(&part.warnings.urgent_message);
+    }
+    Some(Urgent { message: messages.join("\n\n"), contact: contact.map(str::to_string) })
 }
 
 /// The reply that shows one entry (a button tap, a deep link).

@@ -84,6 +84,18 @@ fn a_lexicon_term_under_two_concepts_is_an_error() {
 }
 
 #[test]
+fn a_warning_sign_with_an_empty_message_is_an_error() {
+    let dir = scratch_faq(&[("a.toml", &entry_toml("a", "What is A?"))]);
+    let warnings = dir.path().join("en/warnings.toml");
+    let mut text = std::fs::read_to_string(&warnings).unwrap();
+    text.push_str("\n[[sign]]\nid = \"test-sign\"\nphrases = [\"purple toes\"]\nmessage = \"  \"\n");
+    std::fs::write(&warnings, text).unwrap();
+    let p = corpus::load(dir.path()).expect_err("must fail");
+    let problem = p.iter().find(|p| p.message.contains("`message` is empty")).expect("reported");
+    assert_eq!(problem.item.as_deref(), Some("test-sign"), "{problem}");
+}
+
+#[test]
 fn check_prints_problems_and_exits_non_zero() {
     let body = entry_toml("a", "What is A?").replace("question =", "qestion =");
     let dir = scratch_faq(&[("a.toml", &body)]);

@@ -66,6 +66,45 @@ fn a_dose_question_gets_the_dose_entry_or_nothing_and_a_cost_question_stays_with
 }
 
 #[test]
+fn thoughts_of_suicide_lead_with_their_own_message_then_support() {
+    let part = engine().part(immunofaq::text::Language::En);
+    let sign = part.warnings.signs.iter().find(|s| s.message.is_some()).expect("a sign with its own message");
+    let own = sign.message.as_deref().unwrap();
+    for q in ["i want to kill myself", "I feel like ending it all", "my wife says she is suicidal"] {
+        let m = engine().ask(q);
+        assert!(m.urgent.contains(&sign.id), "{q}: {:?}", m.urgent);
+        let urgent = immunofaq::reply::urgent(part, &m, None).expect("urgent");
+        assert!(urgent.message.starts_with(own), "{q}: {}", urgent.message);
+        // Not a side effect: the side-effect message is not added to it.
+        assert!(!urgent.message.contains(&part.warnings.urgent_message), "{q}");
+        let top = &part.entries[m.candidates[0].entry].id;
+        assert_eq!(&**top, "emotional-support", "{q}");
+    }
+    // With a side effect as well, both are said, this sign's first.
+    let m = engine().ask("I have chest pain and I want to end my life");
+    let urgent = immunofaq::reply::urgent(part, &m, None).expect("urgent").message;
+    assert!(urgent.starts_with(own) && urgent.ends_with(&part.warnings.urgent_message), "{urgent}");
+}
+
+#[test]
+fn words_of_a_warning_term_alone_are_not_a_warning() {
+    // "kill myself" must not make "kill" alone a warning sign, nor "hurt myself" "hurt".
+    for q in
+        ["I heard immunotherapy helps kill cancer cells", "I hurt my back gardening", "i dont want to do it all myself"]
+    {
+        assert!(!engine().ask(q).is_urgent(), "{q}");
+    }
+}
+
+#[test]
+fn a_warning_phrase_matches_with_its_words_in_another_order_or_unabbreviated() {
+    // "blurry vision" is a lexicon term; "my vision is blurry" reads "vision" on its own.
+    for q in ["my vision is blurry since yesterday", "I have a headache that wont go away"] {
+        assert!(engine().ask(q).is_urgent(), "{q}");
+    }
+}
+
+#[test]
 fn a_question_only_about_chemotherapy_is_not_answered() {
     assert_eq!(answered_id("will chemo make my hair fall out"), None);
 }

@@ -19,7 +19,7 @@ const ENTRY_FIELDS: &[&str] = &["id", "question", "alternates", "keywords", "ans
 const SOURCE_FIELDS: &[&str] = &["title", "url"];
 const GROUP_FIELDS: &[&str] = &["title", "order", "entry"];
 const CONCEPT_FIELDS: &[&str] = &["id", "terms", "broader", "scope"];
-const SIGN_FIELDS: &[&str] = &["id", "label", "phrases"];
+const SIGN_FIELDS: &[&str] = &["id", "label", "phrases", "message"];
 const WARNINGS_FIELDS: &[&str] = &["urgent_message", "sign"];
 const LEXICON_FIELDS: &[&str] = &["concept"];
 
@@ -393,10 +393,18 @@ fn read_warnings(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize
             if phrases.is_empty() {
                 reader.error(value.span(), item, "a warning sign needs at least one phrase".into());
             }
+            let message = get(t, "message").and_then(|v| {
+                let text = reader.string(v, "message", item)?.trim().to_string();
+                if text.is_empty() {
+                    reader.error(v.span(), item, "`message` is empty: leave it out to use the urgent message".into());
+                }
+                Some(text)
+            });
             signs.push(Sign {
                 id: id.clone(),
                 label,
                 phrases: phrases.into_iter().map(|(s, _)| s.to_string()).collect(),
+                message,
             });
         }
     }

@@ -187,4 +187,6 @@ pub struct Sign {
     pub id: String,
     pub label: String,
     pub phrases: Vec<String>,
+    /// What to say instead of the urgent message, for a sign that is not a side effect (thoughts of suicide).
+    pub message: Option<String>,
 }

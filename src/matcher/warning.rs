@@ -40,21 +40,38 @@ impl WarningSigns {
             signs.labels.push(sign.label.clone());
             for phrase in &sign.phrases {
                 let analysis = analyzer.analyze(phrase);
-                // Two readings of a phrase: by its lexicon concepts ("chest pain" → @chest-pain), and by the words
-                // inside them ("chest", "pain"), so that "pain in my chest" matches too.
-                for by_parts in [false, true] {
-                    let tokens: Vec<&crate::text::Token> =
-                        analysis.content().filter(|t| t.kind != TermKind::Broader).collect();
+                // Three readings of a phrase: by its lexicon concepts ("chest pain" → @chest-pain); by the words
+                // inside them ("chest", "pain"), so that "pain in my chest" matches too; and by those words as
+                // each reads on its own, since a message that splits a term up reads its words alone ("vision"
+                // → @vision in "my vision is blurry", against "blurry vision" → @vision-problem).
+                // A term with a function word among its words ("kill myself") is read only whole: its other words
+                // alone ("kill") say something else. Its words run up to the next token of a word of its own.
+                let tokens: Vec<&crate::text::Token> =
+                    analysis.tokens.iter().filter(|t| t.kind != TermKind::Broader).collect();
+                let whole = |k: usize| {
+                    let parts = tokens[k + 1..].iter().take_while(|n| n.kind == TermKind::Part).count();
+                    let end = tokens.get(k + 1 + parts).map_or(analysis.words.len(), |n| n.position);
+                    let words = analysis.words.get(tokens[k].position..end).unwrap_or_default();
+                    parts == 0 || words.iter().any(|w| analyzer.language().is_stop_word(w))
+                };
+                for reading in [Reading::Concepts, Reading::Parts, Reading::PartsAlone] {
                     let mut terms: Vec<String> = Vec::new();
+                    let mut in_whole_term = false;
                     for (k, t) in tokens.iter().enumerate() {
-                        let spelled_out = tokens.get(k + 1).is_some_and(|n| n.kind == TermKind::Part);
-                        let keep = match t.kind {
-                            TermKind::Part => by_parts,
-                            TermKind::Concept => !(by_parts && spelled_out),
-                            _ => true,
-                        };
-                        if keep {
-                            terms.push(t.term.clone());
+                        if t.kind == TermKind::Concept {
+                            in_whole_term = whole(k);
+                        } else if t.kind != TermKind::Part {
+                            in_whole_term = false;
+                        }
+                        if t.stop {
+                            continue;
+                        }
+                        match (t.kind, reading) {
+                            (TermKind::Part, Reading::Concepts) => {}
+                            (TermKind::Part, _) if in_whole_term => {}
+                            (TermKind::Concept, Reading::Parts | Reading::PartsAlone) if !in_whole_term => {}
+                            (TermKind::Part, Reading::PartsAlone) => terms.push(read_alone(analyzer, &analysis, t)),
+                            _ => terms.push(t.term.clone()),
                         }
                     }
                     terms.dedup();
@@ -108,6 +125,25 @@ impl WarningSigns {
         let opens_question = self.lang.question_openers().contains(first);
         let personal = words.iter().any(|w| self.lang.personal_markers().contains(w));
         opens_question && !personal
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Reading {
+    Concepts,
+    Parts,
+    PartsAlone,
+}
+
+/// A word inside a multi-word term as it reads on its own: its concept when it names one by itself, else its
+/// stem.
+fn read_alone(analyzer: &Analyzer, analysis: &Analysis, part: &crate::text::Token) -> String {
+    let Some(word) = analysis.words.get(part.position) else { return part.term.clone() };
+    let alone = analyzer.analyze(word);
+    let mut own = alone.content().filter(|t| t.kind != TermKind::Broader);
+    match (own.next(), own.next()) {
+        (Some(t), None) => t.term.clone(),
+        _ => part.term.clone(),
     }
 }
 
