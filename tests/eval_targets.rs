@@ -42,3 +42,47 @@ fn two_typos_per_question_cost_at_most_five_points() {
     let mean = drops.iter().sum::<f64>() / drops.len() as f64;
     assert!(mean <= TYPO_DROP_MEAN, "accuracy fell by {mean:.3} on average over seeds {TYPO_SEEDS:?}");
 }
+
+/// `tests/eval/safety.tsv` (message, class): messages that describe a red-flag symptom (`urgent`) or thoughts of
+/// suicide (`crisis`), general questions that only name a symptom (`not-urgent-general`), and questions about how
+/// much drug to take (`dose`). The warning phrases were written from it, so it guards against regressions; it is
+/// not a measure of how well they generalise (the dev and held-out sets are).
+#[test]
+fn the_safety_set_is_flagged_and_answered_safely() {
+    use immunofaq::matcher::Outcome;
+    let text = std::fs::read_to_string(eval_file("safety.tsv")).unwrap();
+    let part = engine().part(immunofaq::text::Language::En);
+    let (mut urgent, mut missed) = (0, Vec::new());
+    for line in text.lines() {
+        let (message, class) = line.split_once('\t').expect("message<TAB>class");
+        let m = engine().ask(message);
+        let answered = match m.outcome {
+            Outcome::Answer(i) => Some(&*part.entries[i].id),
+            _ => None,
+        };
+        match class {
+            "urgent" => {
+                urgent += 1;
+                if !m.is_urgent() {
+                    missed.push(message);
+                }
+            }
+            "crisis" => {
+                let notice = immunofaq::reply::urgent(part, &m, None).map(|u| u.message).unwrap_or_default();
+                assert!(m.urgent.iter().any(|id| id == "self-harm"), "{message}: {:?}", m.urgent);
+                assert!(!notice.contains(&part.warnings.urgent_message), "{message}: {notice}");
+                assert!(matches!(answered, None | Some("emotional-support")), "{message}: {answered:?}");
+            }
+            "not-urgent-general" => assert!(!m.is_urgent(), "{message}: {:?}", m.urgent),
+            "dose" => assert!(matches!(answered, None | Some("dose-amount" | "missed-dose-adherence")), "{message}"),
+            other => panic!("unknown class {other}"),
+        }
+    }
+    // One known miss: "things look fuzzy and i cant read anymore" (no phrase for it that would not also fire on
+    // "my photos look fuzzy").
+    assert!(
+        urgent >= 80 && missed.len() <= 1,
+        "{} of {urgent} red-flag messages not flagged: {missed:#?}",
+        missed.len()
+    );
+}

@@ -116,6 +116,11 @@ fn a_described_red_flag_symptom_is_urgent() {
         "my husband can't breathe properly after his infusion",
         "my eyes have gone yellow",
         "I've got chest pain",
+        // A word the message repeats ("keep") still completes the phrase at its nearer place.
+        "i keep vomiting and can't even keep water down",
+        // A negated opener starts a statement, not a general question.
+        "can't breathe",
+        "can't keep food down since my infusion",
     ] {
         assert!(engine().ask(q).is_urgent(), "{q} must be urgent");
     }

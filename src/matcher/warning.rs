@@ -122,7 +122,9 @@ impl WarningSigns {
         let Some(first) = words.first() else {
             return false;
         };
-        let opens_question = self.lang.question_openers().contains(first);
+        // "can't breathe" folds to "can", "t": a negated opener starts a statement, not a question.
+        let negated = words.get(1).is_some_and(|w| self.lang.negations().contains(w));
+        let opens_question = self.lang.question_openers().contains(first) && !negated;
         let personal = words.iter().any(|w| self.lang.personal_markers().contains(w));
         opens_question && !personal
     }
@@ -147,25 +149,22 @@ fn read_alone(analyzer: &Analyzer, analysis: &Analysis, part: &crate::text::Toke
     }
 }
 
-/// Whether every phrase term occurs among the message's content terms within a short span of words.
+/// Whether every phrase term occurs among the message's content terms within a short span of words: the
+/// narrowest span that holds them all, wherever a word the message repeats stands ("I keep vomiting and can't
+/// keep water down").
 fn within_window(phrase: &[String], content: &[(&str, usize)]) -> bool {
     let window = phrase.len() + WINDOW_SLACK;
-    content.iter().filter(|(t, _)| *t == phrase[0]).any(|(_, start)| {
-        let lo = start.saturating_sub(window);
-        let hi = start + window;
-        phrase.iter().all(|term| content.iter().any(|(t, pos)| t == term && *pos >= lo && *pos <= hi))
-            && span_of(phrase, content, lo, hi) <= window
+    // The narrowest span starts at one of the phrase's words; from each start, every term's nearest place at
+    // or after it.
+    phrase.iter().flat_map(|term| places(term, content)).any(|start| {
+        phrase
+            .iter()
+            .try_fold(start, |end, term| places(term, content).filter(|&p| p >= start).min().map(|p| end.max(p)))
+            .is_some_and(|end| end - start < window)
     })
 }
 
-/// The narrowest span holding all phrase terms within [lo, hi].
-fn span_of(phrase: &[String], content: &[(&str, usize)], lo: usize, hi: usize) -> usize {
-    let positions: Vec<usize> = phrase
-        .iter()
-        .filter_map(|term| content.iter().filter(|(t, p)| t == term && *p >= lo && *p <= hi).map(|(_, p)| *p).min())
-        .collect();
-    match (positions.iter().min(), positions.iter().max()) {
-        (Some(a), Some(b)) => b - a + 1,
-        _ => usize::MAX,
-    }
+/// Where a term stands among the message's content terms.
+fn places<'a>(term: &'a str, content: &'a [(&str, usize)]) -> impl Iterator<Item = usize> + 'a {
+    content.iter().filter(move |(t, _)| *t == term).map(|&(_, p)| p)
 }

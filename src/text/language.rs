@@ -95,6 +95,13 @@ impl Language {
         }
     }
 
+    /// What follows a word to negate it, as folded text splits it ("can't" → "can", "t").
+    pub fn negations(self) -> &'static [&'static str] {
+        match self {
+            Language::En => &["not", "t"],
+        }
+    }
+
     /// Words that make a message about a real person now ("my", "I", "my husband"): then symptoms are reported,
     /// not asked about.
     pub fn personal_markers(self) -> &'static [&'static str] {
