@@ -72,25 +72,28 @@ fn an_answer_too_long_for_one_telegram_message_is_refused() {
     assert!(has(&p, "over Telegram's limit"), "{p:?}");
 }
 
+/// The problems of a corpus whose shipped `en/{file}` (lexicon or warnings) has `extra` appended.
+fn problems_with_appended(file: &str, extra: &str) -> Vec<Problem> {
+    let dir = scratch_faq(&[("a.toml", &entry_toml("a", "What is A?"))]);
+    let path = dir.path().join("en").join(file);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(extra);
+    std::fs::write(&path, text).unwrap();
+    corpus::load(dir.path()).expect_err("must fail")
+}
+
 #[test]
 fn a_lexicon_term_under_two_concepts_is_an_error() {
-    let dir = scratch_faq(&[("a.toml", &entry_toml("a", "What is A?"))]);
-    let lexicon = dir.path().join("en/lexicon.toml");
-    let mut text = std::fs::read_to_string(&lexicon).unwrap();
-    text.push_str("\n[[concept]]\nid = \"test-dup\"\nterms = [\"keytruda\"]\n");
-    std::fs::write(&lexicon, text).unwrap();
-    let p = corpus::load(dir.path()).expect_err("must fail");
+    let p = problems_with_appended("lexicon.toml", "\n[[concept]]\nid = \"test-dup\"\nterms = [\"keytruda\"]\n");
     assert!(has(&p, "\"keytruda\" is also in concept"), "{p:?}");
 }
 
 #[test]
 fn a_warning_sign_with_an_empty_message_is_an_error() {
-    let dir = scratch_faq(&[("a.toml", &entry_toml("a", "What is A?"))]);
-    let warnings = dir.path().join("en/warnings.toml");
-    let mut text = std::fs::read_to_string(&warnings).unwrap();
-    text.push_str("\n[[sign]]\nid = \"test-sign\"\nphrases = [\"purple toes\"]\nmessage = \"  \"\n");
-    std::fs::write(&warnings, text).unwrap();
-    let p = corpus::load(dir.path()).expect_err("must fail");
+    let p = problems_with_appended(
+        "warnings.toml",
+        "\n[[sign]]\nid = \"test-sign\"\nphrases = [\"purple toes\"]\nmessage = \"  \"\n",
+    );
     let problem = p.iter().find(|p| p.message.contains("`message` is empty")).expect("reported");
     assert_eq!(problem.item.as_deref(), Some("test-sign"), "{problem}");
 }
