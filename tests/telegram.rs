@@ -204,6 +204,20 @@ async fn a_warning_sign_gets_the_urgent_message_first_with_the_clinic_number() {
 }
 
 #[tokio::test]
+async fn thoughts_of_suicide_get_their_own_message_first_then_support() {
+    let fake = FakeTelegram::start().await;
+    let _bot = BotProcess::start(&fake, &[]).await;
+    fake.text(120, "i want to kill myself");
+    let sent = fake.wait_for("sendMessage", Some(120), 2, WAIT).await;
+    let notice = text_of(&sent[0]);
+    assert!(notice.contains("⚠️") && notice.contains("emergency"), "{notice}");
+    // Not the side-effect notice: it is not a side effect.
+    assert!(!notice.contains("side effect"), "{notice}");
+    assert!(text_of(&sent[1]).contains("support"), "{}", text_of(&sent[1]));
+    assert_valid_html(&sent[0]);
+}
+
+#[tokio::test]
 async fn topics_navigate_groups_questions_and_answers_in_place_with_back() {
     let fake = FakeTelegram::start().await;
     let _bot = BotProcess::start(&fake, &[]).await;
