@@ -45,8 +45,8 @@ fn two_typos_per_question_cost_at_most_five_points() {
 
 /// `tests/eval/safety.tsv` (message, class): messages that describe a red-flag symptom (`urgent`) or thoughts of
 /// suicide (`crisis`), general questions that only name a symptom (`not-urgent-general`), and questions about how
-/// much drug to take (`dose`). The warning phrases were written from it, so it guards against regressions; it is
-/// not a measure of how well they generalise (the dev and held-out sets are).
+/// much drug to take (`dose`), from two probes written by separate sessions. The warning phrases were written from
+/// it, so it guards against regressions; it is not a measure of how well they generalise.
 #[test]
 fn the_safety_set_is_flagged_and_answered_safely() {
     use immunofaq::matcher::Outcome;
@@ -81,7 +81,7 @@ fn the_safety_set_is_flagged_and_answered_safely() {
     // One known miss: "things look fuzzy and i cant read anymore" (no phrase for it that would not also fire on
     // "my photos look fuzzy").
     assert!(
-        urgent >= 80 && missed.len() <= 1,
+        urgent >= 180 && missed.len() <= 1,
         "{} of {urgent} red-flag messages not flagged: {missed:#?}",
         missed.len()
     );
