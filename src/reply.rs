@@ -4,7 +4,7 @@
 
 use crate::corpus::{Entry, LanguageCorpus, Source};
 use crate::matcher::{Match, Outcome};
-use crate::text::Language;
+use crate::text::{Language, SmallTalk};
 
 pub const TELEGRAM_MESSAGE_LIMIT: usize = 4096;
 /// How many "did you mean" or closest-topic choices a reply offers.
@@ -19,6 +19,9 @@ pub struct Wording {
     pub no_match: &'static str,
     pub no_match_closest: &'static str,
     pub urgent_contact: &'static str,
+    pub greeting: &'static str,
+    pub thanks: &'static str,
+    pub other_script: &'static str,
 }
 
 pub fn wording(lang: Language) -> &'static Wording {
@@ -38,6 +41,13 @@ static EN: Wording = Wording {
                Please ask your care team: they know your situation best.",
     no_match_closest: "These topics are the closest I have:",
     urgent_contact: "Your clinic's number:",
+    greeting: "Hello! I answer common questions about cancer immunotherapy: what it is, how it is given, side \
+               effects, and living with treatment. Ask in your own words, for example \"will my hair fall out?\", \
+               or browse the topics.",
+    thanks: "You're welcome. Ask me another question whenever you like, and keep your care team up to date on \
+             how you feel.",
+    other_script: "Sorry, I can only read questions in English for now. Please ask in English, or ask your care \
+                   team.",
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,6 +107,16 @@ pub fn compose(part: &LanguageCorpus, m: &Match, contact: Option<&str>) -> Reply
     let body = match &m.outcome {
         Outcome::Answer(i) => Body::Answer(answer_view(part, &part.entries[*i])),
         Outcome::Suggest(ids) => Body::Suggest { intro: words.suggest, choices: ids.iter().map(choice).collect() },
+        // A message that asks nothing gets a reply in kind, without topics picked from words that mean nothing.
+        Outcome::NoMatch if m.small_talk.is_some() => Body::NoMatch {
+            text: match m.small_talk {
+                Some(SmallTalk::Greeting) => words.greeting,
+                Some(SmallTalk::Thanks) => words.thanks,
+                _ => words.other_script,
+            },
+            closest_intro: words.no_match_closest,
+            choices: Vec::new(),
+        },
         Outcome::NoMatch => Body::NoMatch {
             text: words.no_match,
             closest_intro: words.no_match_closest,

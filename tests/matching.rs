@@ -105,6 +105,26 @@ fn a_warning_phrase_matches_with_its_words_in_another_order_or_unabbreviated() {
 }
 
 #[test]
+fn a_greeting_or_thanks_gets_a_reply_in_kind_and_a_question_with_one_is_still_answered() {
+    let part = engine().part(immunofaq::text::Language::En);
+    let words = immunofaq::reply::wording(part.lang);
+    for (q, text) in [("hello there", words.greeting), ("thank you so much!", words.thanks)] {
+        let m = engine().ask(q);
+        assert_eq!(m.outcome, Outcome::NoMatch, "{q}");
+        match immunofaq::reply::compose(part, &m, None).body {
+            immunofaq::reply::Body::NoMatch { text: said, choices, .. } => {
+                assert_eq!(said, text, "{q}");
+                assert!(choices.is_empty(), "{q}: no topics picked from a greeting");
+            }
+            other => panic!("{q}: {other:?}"),
+        }
+    }
+    assert_eq!(answered_id("hi, can keytruda cause diarrhoea").as_deref(), Some("diarrhea-colitis"));
+    // A greeting with a warning sign is no small talk: the urgent notice comes first.
+    assert!(engine().ask("hi, I have chest pain").small_talk.is_none());
+}
+
+#[test]
 fn a_question_only_about_chemotherapy_is_not_answered() {
     assert_eq!(answered_id("will chemo make my hair fall out"), None);
 }

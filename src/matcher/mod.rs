@@ -12,7 +12,7 @@ pub use decide::{Thresholds, decide, decide_with};
 pub use index::UnitKind;
 
 use crate::corpus::{Corpus, Entry, LanguageCorpus, Scope};
-use crate::text::{Analysis, Analyzer, Language, TermId};
+use crate::text::{Analysis, Analyzer, Language, SmallTalk, TermId};
 use index::{Index, QueryTerm, Unit};
 use serde::{Deserialize, Serialize};
 use warning::WarningSigns;
@@ -62,6 +62,8 @@ pub struct Match {
     pub confidence: f32,
     /// Best first, distinct entries.
     pub candidates: Vec<Candidate>,
+    /// Set when nothing matched and the message asks nothing (a greeting, thanks, another script).
+    pub small_talk: Option<SmallTalk>,
 }
 
 impl Match {
@@ -148,9 +150,14 @@ impl Engine {
         let query = engine.index.query_terms(&analysis);
         let candidates = score(engine, &query, &analysis);
         let signs = engine.signs.detect(&analysis);
+        let outcome = decide(&candidates);
+        let small_talk = (outcome == Outcome::NoMatch && signs.is_empty())
+            .then(|| engine.lang.small_talk(&analysis.folded))
+            .flatten();
         let m = Match {
             lang: engine.lang,
-            outcome: decide(&candidates),
+            small_talk,
+            outcome,
             urgent: signs.iter().map(|&s| engine.signs.ids[s].clone()).collect(),
             confidence: candidates.first().map_or(0.0, |c| c.score),
             candidates,

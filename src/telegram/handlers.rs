@@ -12,7 +12,7 @@ use crate::events::Event;
 use crate::matcher::{Engine, Outcome};
 use crate::metrics::Metrics;
 use crate::reply::{self, Reply, Urgent};
-use crate::text::Language;
+use crate::text::{Language, SmallTalk};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 use teloxide::macros::BotCommands;
@@ -168,7 +168,10 @@ pub async fn on_text(msg: Message, me: &Me, app: Arc<App>) -> HandlerResult {
         outcome: m.outcome.name(),
         entry,
         urgent: m.is_urgent(),
-        unanswered: (!matches!(m.outcome, Outcome::Answer(_))).then(|| crate::scrub::scrub(&text)),
+        // A greeting or thanks is no gap in the FAQ; a question in another script is (a language to add).
+        unanswered: (!matches!(m.outcome, Outcome::Answer(_))
+            && !matches!(m.small_talk, Some(SmallTalk::Greeting | SmallTalk::Thanks)))
+        .then(|| crate::scrub::scrub(&text)),
         candidates: m.candidates.iter().take(3).map(|c| part.entries[c.entry].id.to_string()).collect(),
     });
     Ok(())

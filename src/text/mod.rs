@@ -11,7 +11,7 @@ mod spell;
 mod tokenize;
 
 pub use fold::fold;
-pub use language::Language;
+pub use language::{Language, SmallTalk};
 pub use lexicon::Lexicon;
 pub use read::{BulkReader, ReadToken, Reading, TermId};
 pub use spell::Speller;
