@@ -20,6 +20,7 @@ pub struct Wording {
     pub no_match_closest: &'static str,
     pub urgent_contact: &'static str,
     pub greeting: &'static str,
+    pub acknowledgement: &'static str,
     pub thanks: &'static str,
     pub other_script: &'static str,
 }
@@ -44,6 +45,7 @@ static EN: Wording = Wording {
     greeting: "Hello! I answer common questions about cancer immunotherapy: what it is, how it is given, side \
                effects, and living with treatment. Ask in your own words, for example \"will my hair fall out?\", \
                or browse the topics.",
+    acknowledgement: "Ask me a question about cancer immunotherapy in your own words, or browse the topics.",
     thanks: "You're welcome. Ask me another question whenever you like, and keep your care team up to date on \
              how you feel.",
     other_script: "Sorry, I can only read questions in English for now. Please ask in English, or ask your care \
@@ -112,6 +114,7 @@ pub fn compose(part: &LanguageCorpus, m: &Match, contact: Option<&str>) -> Reply
             text: match m.small_talk {
                 Some(SmallTalk::Greeting) => words.greeting,
                 Some(SmallTalk::Thanks) => words.thanks,
+                Some(SmallTalk::Acknowledgement) => words.acknowledgement,
                 _ => words.other_script,
             },
             closest_intro: words.no_match_closest,

@@ -122,6 +122,19 @@ fn a_greeting_or_thanks_gets_a_reply_in_kind_and_a_question_with_one_is_still_an
     assert_eq!(answered_id("hi, can keytruda cause diarrhoea").as_deref(), Some("diarrhea-colitis"));
     // A greeting with a warning sign is no small talk: the urgent notice comes first.
     assert!(engine().ask("hi, I have chest pain").small_talk.is_none());
+    // "no" shares a word with phrasings ("no side effects, is it working?") but asks nothing.
+    assert_eq!(engine().ask("no").outcome, Outcome::NoMatch);
+}
+
+#[test]
+fn a_lone_short_word_read_as_another_is_offered_not_answered() {
+    // "José" reads as "dose", "Kate" as "late": a guess at a name, worth a "did you mean", not an answer.
+    for q in ["José", "Kate"] {
+        assert!(matches!(engine().ask(q).outcome, Outcome::Suggest(_) | Outcome::NoMatch), "{q}");
+    }
+    // A longer misspelt word is still answered, and a short word spelt right too.
+    assert_eq!(answered_id("diarhea").as_deref(), Some("diarrhea-colitis"));
+    assert_eq!(answered_id("rash").as_deref(), Some("skin-rash-itch"));
 }
 
 #[test]

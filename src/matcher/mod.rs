@@ -150,10 +150,14 @@ impl Engine {
         let query = engine.index.query_terms(&analysis);
         let candidates = score(engine, &query, &analysis);
         let signs = engine.signs.detect(&analysis);
-        let outcome = decide(&candidates);
-        let small_talk = (outcome == Outcome::NoMatch && signs.is_empty())
-            .then(|| engine.lang.small_talk(&analysis.folded))
-            .flatten();
+        let small_talk = signs.is_empty().then(|| engine.lang.small_talk(&analysis.folded)).flatten();
+        let outcome = match decide(&candidates) {
+            // "no" or "thanks" asks nothing, whatever phrasing it shares a word with.
+            _ if small_talk.is_some() => Outcome::NoMatch,
+            // A lone short word read as another ("José" as "dose") is a guess: offer it, do not answer it.
+            Outcome::Answer(i) if is_short_guess(&analysis) => Outcome::Suggest(vec![i]),
+            outcome => outcome,
+        };
         let m = Match {
             lang: engine.lang,
             small_talk,
@@ -180,6 +184,18 @@ impl Engine {
         terms
     }
 }
+
+/// A message of one word, a short one, that the speller read as another word.
+fn is_short_guess(analysis: &Analysis) -> bool {
+    match (analysis.words.as_slice(), analysis.corrections.as_slice()) {
+        ([_], [(typed, _)]) => typed.chars().count() <= SHORT_GUESS,
+        _ => false,
+    }
+}
+
+/// The longest typed word whose correction alone is not enough to answer on: four letters are one edit from many
+/// other words ("kate" → "late", "lisa" → "list").
+const SHORT_GUESS: usize = 4;
 
 fn build_language(part: &mut LanguageCorpus, keep_texts: bool) -> LanguageEngine {
     let base = Analyzer::new(part.lang, &part.lexicon);

@@ -16,6 +16,8 @@ pub enum Language {
 pub enum SmallTalk {
     Greeting,
     Thanks,
+    /// "yes", "no", "ok": an answer to nothing the bot asked.
+    Acknowledgement,
     OtherScript,
 }
 
@@ -112,22 +114,19 @@ impl Language {
         if all >= 2 && own * 2 < all {
             return Some(SmallTalk::OtherScript);
         }
-        let (greetings, thanks, fillers) = match self {
-            Language::En => (EN_GREETINGS, EN_THANKS, EN_SMALL_TALK_FILLERS),
+        let (greetings, thanks, acks, fillers) = match self {
+            Language::En => (EN_GREETINGS, EN_THANKS, EN_ACKNOWLEDGEMENTS, EN_SMALL_TALK_FILLERS),
         };
         let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        let known = |w: &&str| greetings.contains(w) || thanks.contains(w) || fillers.contains(w);
+        let known = |w: &&str| [greetings, thanks, acks, fillers].iter().any(|list| list.contains(w));
         if words.is_empty() || !words.iter().all(known) {
             return None;
         }
-        // Thanks wins over a greeting: "hi, thanks" closes a conversation.
-        if words.iter().any(|w| thanks.contains(w)) {
-            Some(SmallTalk::Thanks)
-        } else if words.iter().any(|w| greetings.contains(w)) {
-            Some(SmallTalk::Greeting)
-        } else {
-            None
-        }
+        // Thanks wins over a greeting ("hi, thanks" closes a conversation), and both over "ok".
+        let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
+        [(thanks, SmallTalk::Thanks), (greetings, SmallTalk::Greeting), (acks, SmallTalk::Acknowledgement)]
+            .into_iter()
+            .find_map(|(list, kind)| has(list).then_some(kind))
     }
 
     /// Whether the language is written with this letter.
@@ -198,6 +197,10 @@ impl Language {
 static EN_GREETINGS: &[&str] =
     &["hi", "hello", "hey", "hiya", "howdy", "morning", "afternoon", "evening", "greetings", "yo", "start"];
 static EN_THANKS: &[&str] = &["thanks", "thank", "thx", "ty", "cheers", "ta", "thankyou", "bye", "goodbye"];
+static EN_ACKNOWLEDGEMENTS: &[&str] = &[
+    "yes", "yeah", "yep", "no", "nope", "ok", "okay", "k", "sure", "maybe", "alright", "fine", "cool", "nice", "good",
+    "great",
+];
 /// Words that go with a greeting or thanks and ask nothing.
 static EN_SMALL_TALK_FILLERS: &[&str] = &[
     "good",
@@ -309,7 +312,11 @@ mod tests {
         for text in ["ما هو العلاج المناعي", "что такое иммунотерапия"] {
             assert_eq!(talk(text), Some(SmallTalk::OtherScript), "{text}");
         }
-        for text in ["hi, can keytruda cause diarrhoea", "thanks, and how long does it last", "José", "", "👍", "ok"]
+        for text in ["ok", "No.", "yes sure"] {
+            assert_eq!(talk(text), Some(SmallTalk::Acknowledgement), "{text}");
+        }
+        for text in
+            ["hi, can keytruda cause diarrhoea", "thanks, and how long does it last", "José", "", "👍", "no rash"]
         {
             assert_eq!(talk(text), None, "{text}");
         }
