@@ -106,8 +106,8 @@ impl Language {
         }
     }
 
-    /// What a message that asks nothing is: only greeting or thanks words (and emoji or punctuation), or mostly
-    /// letters of another script. `folded` is the message as `fold` leaves it.
+    /// What a message that asks nothing is: only greeting, thanks or "ok" words (with emoji or punctuation), only
+    /// emoji or punctuation, or mostly letters of another script. `folded` is the message as `fold` leaves it.
     pub fn small_talk(self, folded: &str) -> Option<SmallTalk> {
         let letters = folded.chars().filter(|c| c.is_alphabetic());
         let (all, own) = letters.fold((0, 0), |(all, own), c| (all + 1, own + usize::from(self.writes_with(c))));
@@ -119,7 +119,11 @@ impl Language {
         };
         let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
         let known = |w: &&str| [greetings, thanks, acks, fillers].iter().any(|list| list.contains(w));
-        if words.is_empty() || !words.iter().all(known) {
+        // Only emoji or punctuation ("👍", "?"): nothing asked, but something said.
+        if words.is_empty() {
+            return (!folded.trim().is_empty()).then_some(SmallTalk::Acknowledgement);
+        }
+        if !words.iter().all(known) {
             return None;
         }
         // Thanks wins over a greeting ("hi, thanks" closes a conversation), and both over "ok".
@@ -312,11 +316,11 @@ mod tests {
         for text in ["ما هو العلاج المناعي", "что такое иммунотерапия"] {
             assert_eq!(talk(text), Some(SmallTalk::OtherScript), "{text}");
         }
-        for text in ["ok", "No.", "yes sure"] {
+        for text in ["ok", "No.", "yes sure", "👍", "?"] {
             assert_eq!(talk(text), Some(SmallTalk::Acknowledgement), "{text}");
         }
         for text in
-            ["hi, can keytruda cause diarrhoea", "thanks, and how long does it last", "José", "", "👍", "no rash"]
+            ["hi, can keytruda cause diarrhoea", "thanks, and how long does it last", "José", "", "  ", "no rash"]
         {
             assert_eq!(talk(text), None, "{text}");
         }
