@@ -7,13 +7,15 @@ mod fold;
 mod language;
 mod lexicon;
 mod read;
+mod small_talk;
 mod spell;
 mod tokenize;
 
 pub use fold::fold;
-pub use language::{Language, SmallTalk};
+pub use language::Language;
 pub use lexicon::Lexicon;
 pub use read::{BulkReader, ReadToken, Reading, TermId};
+pub use small_talk::SmallTalk;
 pub use spell::Speller;
 pub use tokenize::tokenize;
 

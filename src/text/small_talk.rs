@@ -1,0 +1,123 @@
+//! Messages that ask nothing: greetings, thanks, a bare "ok", emoji, or text in another script. They get a reply
+//! in kind rather than "I don't know" and topics picked from words that mean nothing.
+
+use super::Language;
+
+/// What a message that asks nothing is, for the reply in kind it gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmallTalk {
+    Greeting,
+    Thanks,
+    /// "yes", "no", "ok": an answer to nothing the bot asked.
+    Acknowledgement,
+    OtherScript,
+}
+
+impl Language {
+    /// What a message that asks nothing is: only greeting, thanks or "ok" words (with emoji or punctuation), only
+    /// emoji or punctuation, or mostly letters of another script. `folded` is the message as `fold` leaves it.
+    pub fn small_talk(self, folded: &str) -> Option<SmallTalk> {
+        let letters = folded.chars().filter(|c| c.is_alphabetic());
+        let (all, own) = letters.fold((0, 0), |(all, own), c| (all + 1, own + usize::from(self.writes_with(c))));
+        if all >= 2 && own * 2 < all {
+            return Some(SmallTalk::OtherScript);
+        }
+        let (greetings, thanks, acks, fillers) = match self {
+            Language::En => (EN_GREETINGS, EN_THANKS, EN_ACKNOWLEDGEMENTS, EN_SMALL_TALK_FILLERS),
+        };
+        let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let known = |w: &&str| [greetings, thanks, acks, fillers].iter().any(|list| list.contains(w));
+        // Only emoji or punctuation ("👍", "?"): nothing asked, but something said.
+        if words.is_empty() {
+            return (!folded.trim().is_empty()).then_some(SmallTalk::Acknowledgement);
+        }
+        if !words.iter().all(known) {
+            return None;
+        }
+        // Thanks wins over a greeting ("hi, thanks" closes a conversation), and both over "ok".
+        let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
+        [(thanks, SmallTalk::Thanks), (greetings, SmallTalk::Greeting), (acks, SmallTalk::Acknowledgement)]
+            .into_iter()
+            .find_map(|(list, kind)| has(list).then_some(kind))
+    }
+
+    /// Whether the language is written with this letter.
+    fn writes_with(self, c: char) -> bool {
+        match self {
+            // Latin letters, accented ones included (names, borrowed words).
+            Language::En => c.is_ascii_alphabetic() || ('\u{00C0}'..='\u{024F}').contains(&c),
+        }
+    }
+}
+
+static EN_GREETINGS: &[&str] =
+    &["hi", "hello", "hey", "hiya", "howdy", "morning", "afternoon", "evening", "greetings", "yo", "start"];
+static EN_THANKS: &[&str] = &["thanks", "thank", "thx", "ty", "cheers", "ta", "thankyou", "bye", "goodbye"];
+static EN_ACKNOWLEDGEMENTS: &[&str] = &[
+    "yes", "yeah", "yep", "no", "nope", "ok", "okay", "k", "sure", "maybe", "alright", "fine", "cool", "nice", "good",
+    "great",
+];
+/// Words that go with a greeting or thanks and ask nothing.
+static EN_SMALL_TALK_FILLERS: &[&str] = &[
+    "good",
+    "there",
+    "you",
+    "so",
+    "much",
+    "very",
+    "a",
+    "lot",
+    "ok",
+    "okay",
+    "great",
+    "lovely",
+    "that",
+    "this",
+    "is",
+    "was",
+    "it",
+    "helps",
+    "helped",
+    "helpful",
+    "again",
+    "for",
+    "the",
+    "info",
+    "information",
+    "bot",
+    "all",
+    "many",
+    "oh",
+    "and",
+    "dear",
+    "everyone",
+    "doctor",
+    "nurse",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn greetings_thanks_and_other_scripts_are_small_talk_and_questions_are_not() {
+        let talk = |text: &str| Language::En.small_talk(&crate::text::fold(text));
+        for text in ["hi", "Hello there!", "good morning 👋", "hey bot"] {
+            assert_eq!(talk(text), Some(SmallTalk::Greeting), "{text}");
+        }
+        for text in ["thanks", "Thank you so much, that helps!", "hi, thanks", "cheers"] {
+            assert_eq!(talk(text), Some(SmallTalk::Thanks), "{text}");
+        }
+        for text in ["ما هو العلاج المناعي", "что такое иммунотерапия"] {
+            assert_eq!(talk(text), Some(SmallTalk::OtherScript), "{text}");
+        }
+        for text in ["ok", "No.", "yes sure", "👍", "?"] {
+            assert_eq!(talk(text), Some(SmallTalk::Acknowledgement), "{text}");
+        }
+        for text in
+            ["hi, can keytruda cause diarrhoea", "thanks, and how long does it last", "José", "", "  ", "no rash"]
+        {
+            assert_eq!(talk(text), None, "{text}");
+        }
+    }
+}
