@@ -1,6 +1,6 @@
 //! What the pipeline needs to know about each language: its folder code, stemmer, stop words, contractions,
 //! and the words that tell a question *about* symptoms from a report *of* symptoms. A new language (Arabic is
-//! next) is a new arm in each match here plus a `faq/<code>/` folder.
+//! next) is a new arm in each match here and in `small_talk.rs`, plus a `faq/<code>/` folder.
 
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::{Deserialize, Serialize};
