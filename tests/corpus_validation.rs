@@ -99,6 +99,20 @@ fn a_warning_sign_with_an_empty_message_is_an_error() {
 }
 
 #[test]
+fn symptoms_without_qualifiers_are_an_error() {
+    let p = problems_with_appended("warnings.toml", "\n[[sign]]\nid = \"test-sign\"\nsymptoms = [\"purple toes\"]\n");
+    let problem = p.iter().find(|p| p.message.contains("`symptoms` and `qualifiers` go together")).expect("reported");
+    assert_eq!(problem.item.as_deref(), Some("test-sign"), "{problem}");
+}
+
+#[test]
+fn a_broken_warnings_file_is_reported_as_broken_not_missing() {
+    let p = problems_with_appended("warnings.toml", "\n[[sign]\nid = \"x\"\n");
+    assert!(has(&p, "TOML syntax"), "{p:?}");
+    assert!(!has(&p, "is missing"), "{p:?}");
+}
+
+#[test]
 fn check_prints_problems_and_exits_non_zero() {
     let body = entry_toml("a", "What is A?").replace("question =", "qestion =");
     let dir = scratch_faq(&[("a.toml", &body)]);

@@ -87,6 +87,21 @@ fn thoughts_of_suicide_lead_with_their_own_message_then_support() {
 }
 
 #[test]
+fn a_symptom_with_a_qualifier_is_a_warning_without_a_phrase_for_the_pair() {
+    let part = engine().part(immunofaq::text::Language::En);
+    // Neither message is a listed phrase: each is one of a sign's symptoms near one of its qualifiers.
+    for (q, sign) in
+        [("my heart keeps skipping", "chest-heart"), ("blisters coming up all over my skin", "severe-rash")]
+    {
+        let s = part.warnings.signs.iter().find(|s| s.id == sign).unwrap();
+        assert!(!s.phrases.iter().any(|p| q.contains(p.as_str())), "{q} is a phrase of {sign}");
+        assert!(engine().ask(q).urgent.iter().any(|id| id == sign), "{q}: {:?}", engine().ask(q).urgent);
+    }
+    // A general question with a symptom and a qualifier stays general.
+    assert!(!engine().ask("can keytruda make your heart skip beats").is_urgent());
+}
+
+#[test]
 fn words_of_a_warning_term_alone_are_not_a_warning() {
     // "kill myself" must not make "kill" alone a warning sign, nor "hurt myself" "hurt".
     for q in

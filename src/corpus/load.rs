@@ -19,7 +19,7 @@ const ENTRY_FIELDS: &[&str] = &["id", "question", "alternates", "keywords", "ans
 const SOURCE_FIELDS: &[&str] = &["title", "url"];
 const GROUP_FIELDS: &[&str] = &["title", "order", "entry"];
 const CONCEPT_FIELDS: &[&str] = &["id", "terms", "broader", "scope"];
-const SIGN_FIELDS: &[&str] = &["id", "label", "phrases", "message"];
+const SIGN_FIELDS: &[&str] = &["id", "label", "phrases", "symptoms", "qualifiers", "message"];
 const WARNINGS_FIELDS: &[&str] = &["urgent_message", "sign"];
 const LEXICON_FIELDS: &[&str] = &["concept"];
 
@@ -169,13 +169,16 @@ fn load_language(dir: &Path, lang: Language, problems: &mut Vec<Problem>) -> Lan
     part
 }
 
-/// Reads one TOML file into `part`; true when it was the warnings file.
+/// Reads one TOML file into `part`; true when it was the warnings file, read or not (a broken one is reported as
+/// broken, not as missing).
 fn read_file(file: &Path, part: &mut LanguageCorpus, problems: &mut Vec<Problem>) -> bool {
+    let name = file.file_name().unwrap_or_default().to_string_lossy();
+    let is_warnings = name == WARNINGS_FILE;
     let text = match fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) => {
             problems.push(dir_problem(file, format!("cannot read the file: {e}")));
-            return false;
+            return is_warnings;
         }
     };
     let (doc, errors) = DeTable::parse_recoverable(&text);
@@ -185,19 +188,17 @@ fn read_file(file: &Path, part: &mut LanguageCorpus, problems: &mut Vec<Problem>
             let span = e.span().unwrap_or(0..0);
             reader.error(span, None, format!("TOML syntax: {}", e.message().trim()));
         }
-        return false;
+        return is_warnings;
     }
-    let name = file.file_name().unwrap_or_default().to_string_lossy();
     let table = doc.get_ref();
     if name == LEXICON_FILE {
         read_lexicon(&mut reader, table, &mut part.lexicon);
-    } else if name == WARNINGS_FILE {
+    } else if is_warnings {
         part.warnings = read_warnings(&mut reader, table, doc.span());
-        return true;
     } else {
         read_group(&mut reader, table, doc.span(), part);
     }
-    false
+    is_warnings
 }
 
 fn read_group(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize>, part: &mut LanguageCorpus) {
@@ -386,12 +387,25 @@ fn read_warnings(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize
             let item = Some(id.as_str());
             reader.check_fields(t, SIGN_FIELDS, item, "a warning sign");
             let label = get(t, "label").and_then(|v| reader.string(v, "label", item)).unwrap_or_else(|| id.clone());
-            let phrases = reader
-                .require(t, value.span(), "phrases", item)
-                .map(|v| reader.strings(v, "phrases", item))
-                .unwrap_or_default();
-            if phrases.is_empty() {
-                reader.error(value.span(), item, "a warning sign needs at least one phrase".into());
+            let mut list = |field: &str| {
+                get(t, field)
+                    .map(|v| reader.strings(v, field, item).into_iter().map(|(s, _)| s.to_string()).collect())
+                    .unwrap_or_default()
+            };
+            let (phrases, symptoms, qualifiers): (Vec<String>, Vec<String>, Vec<String>) =
+                (list("phrases"), list("symptoms"), list("qualifiers"));
+            if symptoms.is_empty() != qualifiers.is_empty() {
+                reader.error(
+                    value.span(),
+                    item,
+                    "`symptoms` and `qualifiers` go together: a sign fires on a symptom with a qualifier".into(),
+                );
+            } else if phrases.is_empty() && symptoms.is_empty() {
+                reader.error(
+                    value.span(),
+                    item,
+                    "a warning sign needs at least one phrase, or symptoms with qualifiers".into(),
+                );
             }
             let message = get(t, "message").and_then(|v| {
                 let text = reader.string(v, "message", item)?.trim().to_string();
@@ -400,12 +414,7 @@ fn read_warnings(reader: &mut Reader<'_>, table: &DeTable<'_>, span: Range<usize
                 }
                 Some(text)
             });
-            signs.push(Sign {
-                id: id.clone(),
-                label,
-                phrases: phrases.into_iter().map(|(s, _)| s.to_string()).collect(),
-                message,
-            });
+            signs.push(Sign { id: id.clone(), label, phrases, symptoms, qualifiers, message });
         }
     }
     Warnings { urgent_message, signs }

@@ -187,6 +187,18 @@ pub struct Sign {
     pub id: String,
     pub label: String,
     pub phrases: Vec<String>,
+    /// With `qualifiers`: the sign also fires on any symptom together with any qualifier ("vomiting" and "since
+    /// yesterday"), as if each pair were a phrase.
+    pub symptoms: Vec<String>,
+    pub qualifiers: Vec<String>,
     /// What to say instead of the urgent message, for a sign that is not a side effect (thoughts of suicide).
     pub message: Option<String>,
+}
+
+impl Sign {
+    /// Every phrase the sign fires on: its own, then each symptom with each qualifier.
+    pub fn all_phrases(&self) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+        let pairs = self.symptoms.iter().flat_map(|s| self.qualifiers.iter().map(move |q| format!("{s} {q}").into()));
+        self.phrases.iter().map(|p| p.as_str().into()).chain(pairs)
+    }
 }

@@ -213,11 +213,13 @@ fn build_language(part: &mut LanguageCorpus, keep_texts: bool) -> LanguageEngine
     // it, plus the lexicon and the warning phrases.
     let words = std::mem::take(&mut index.words);
     let pairs = std::mem::take(&mut index.pairs);
-    let texts = part
-        .lexicon
-        .iter()
-        .flat_map(|c| c.terms.iter().map(String::as_str))
-        .chain(part.warnings.signs.iter().flat_map(|s| s.phrases.iter().map(String::as_str)));
+    let texts = part.lexicon.iter().flat_map(|c| c.terms.iter().map(String::as_str)).chain(
+        part.warnings
+            .signs
+            .iter()
+            .flat_map(|s| s.phrases.iter().chain(&s.symptoms).chain(&s.qualifiers))
+            .map(String::as_str),
+    );
     let analyzer = base.with_speller(words.iter().map(|(w, n)| (w.as_str(), *n)), pairs, texts);
     let signs = WarningSigns::build(&part.warnings, &analyzer);
     LanguageEngine { lang: part.lang, analyzer, index, signs }

@@ -38,8 +38,8 @@ impl WarningSigns {
         for (s, sign) in warnings.signs.iter().enumerate() {
             signs.ids.push(sign.id.clone());
             signs.labels.push(sign.label.clone());
-            for phrase in &sign.phrases {
-                let analysis = analyzer.analyze(phrase);
+            for phrase in sign.all_phrases() {
+                let analysis = analyzer.analyze(&phrase);
                 // Three readings of a phrase: by its lexicon concepts ("chest pain" → @chest-pain); by the words
                 // inside them ("chest", "pain"), so that "pain in my chest" matches too; and by those words as
                 // each reads on its own, since a message that splits a term up reads its words alone ("vision"
