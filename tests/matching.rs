@@ -102,6 +102,13 @@ fn a_symptom_with_a_qualifier_is_a_warning_without_a_phrase_for_the_pair() {
 }
 
 #[test]
+fn a_symptom_long_past_is_no_warning_unless_it_is_back() {
+    assert!(!engine().ask("I passed out once at school years ago from the heat").is_urgent());
+    assert!(!engine().ask("my husband had bloody diarrhoea last year, could keytruda bring it back").is_urgent());
+    assert!(engine().ask("I passed out years ago and it happened again today").is_urgent());
+}
+
+#[test]
 fn words_of_a_warning_term_alone_are_not_a_warning() {
     // "kill myself" must not make "kill" alone a warning sign, nor "hurt myself" "hurt".
     for q in

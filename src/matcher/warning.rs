@@ -109,10 +109,22 @@ impl WarningSigns {
                 }
             }
         }
-        if !found.is_empty() && self.is_general_question(analysis) {
+        if !found.is_empty() && (self.is_general_question(analysis) || self.is_long_past(analysis)) {
             return Vec::new();
         }
         found
+    }
+
+    /// A message about something long past ("years ago I fainted at a wedding") that says nothing of now.
+    fn is_long_past(&self, analysis: &Analysis) -> bool {
+        let words: Vec<&str> =
+            analysis.folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let (past, recent) = self.lang.time_markers();
+        let has = |phrase: &str| {
+            let phrase: Vec<&str> = phrase.split(' ').collect();
+            words.windows(phrase.len()).any(|w| w == phrase.as_slice())
+        };
+        past.iter().any(|p| has(p)) && !recent.iter().any(|r| has(r))
     }
 
     /// A question that starts like a general question and says nothing about a real person now.

@@ -102,6 +102,17 @@ impl Language {
         }
     }
 
+    /// Phrases that place a message long in the past, and words that bring it back to now: a symptom in "years
+    /// ago I fainted" is no warning, in "I fainted years ago and again today" it is.
+    pub fn time_markers(self) -> (&'static [&'static str], &'static [&'static str]) {
+        match self {
+            Language::En => (
+                &["years ago", "year ago", "last year", "months ago", "as a child", "when i was young", "years back"],
+                &["now", "today", "tonight", "currently", "still", "again", "since", "yesterday", "recently", "lately"],
+            ),
+        }
+    }
+
     /// Words that make a message about a real person now ("my", "I", "my husband"): then symptoms are reported,
     /// not asked about.
     pub fn personal_markers(self) -> &'static [&'static str] {
