@@ -30,16 +30,25 @@ pub fn unpack(mut bytes: &[u8]) -> impl Iterator<Item = u32> + '_ {
 /// Calls `f` with each number packed in `bytes`, in order, until it breaks: the same numbers as `unpack`, as a
 /// plain loop that hot paths can afford.
 pub fn for_each(bytes: &[u8], mut f: impl FnMut(u32) -> ControlFlow<()>) {
-    let (mut n, mut shift) = (0u32, 0u32);
-    for &b in bytes {
-        n |= u32::from(b & 0x7F) << shift;
-        if b < 0x80 {
-            if f(n).is_break() {
-                return;
+    let mut rest = bytes.iter();
+    while let Some(&first) = rest.next() {
+        // Most numbers are one byte, taken as it is: only the longer ones are put together seven bits at a time.
+        let mut n = u32::from(first);
+        if first >= 0x80 {
+            n &= 0x7F;
+            let mut shift = 7;
+            loop {
+                // A number cut off by the end of the bytes is not one.
+                let Some(&b) = rest.next() else { return };
+                n |= u32::from(b & 0x7F) << shift;
+                if b < 0x80 {
+                    break;
+                }
+                shift += 7;
             }
-            (n, shift) = (0, 0);
-        } else {
-            shift += 7;
+        }
+        if f(n).is_break() {
+            return;
         }
     }
 }

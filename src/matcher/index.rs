@@ -540,25 +540,28 @@ impl Index {
 struct Wanted<'a, T> {
     rest: std::slice::Iter<'a, (TermId, T)>,
     next: &'a (TermId, T),
+    /// `next`'s term, held as a copy: the merge compares every term of the list with it, and reading it through
+    /// the reference cost a load each time.
+    term: TermId,
 }
 
 impl<'a, T> Wanted<'a, T> {
     /// `None` when nothing is wanted.
     fn new(wanted: &'a [(TermId, T)]) -> Option<Wanted<'a, T>> {
         let mut rest = wanted.iter();
-        rest.next().map(|next| Wanted { rest, next })
+        rest.next().map(|next| Wanted { rest, next, term: next.0 })
     }
 
     /// The list's next term (terms come in increasing order): its value if it is wanted; `Break` once the list
     /// is past every wanted term, since nothing further can be.
     fn meet(&mut self, term: TermId) -> ControlFlow<(), Option<&'a T>> {
-        while term > self.next.0 {
+        while term > self.term {
             match self.rest.next() {
-                Some(w) => self.next = w,
+                Some(w) => (self.next, self.term) = (w, w.0),
                 None => return ControlFlow::Break(()),
             }
         }
-        ControlFlow::Continue((term == self.next.0).then_some(&self.next.1))
+        ControlFlow::Continue((term == self.term).then_some(&self.next.1))
     }
 }
 

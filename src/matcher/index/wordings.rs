@@ -116,6 +116,9 @@ impl<'a> EntryWords<'a> {
 
     /// Calls `f` with `code[place]` of each of the words `words` of the entry's phrasings (all in order, one
     /// after another). `code` has a code for every place, and at least 256.
+    /// Inlined where it is called, for every phrasing a question is compared with: the wider places go out of
+    /// line, so the common case costs no call.
+    #[inline(always)]
     pub fn for_each_code(&self, words: Range<usize>, code: &[u8], mut f: impl FnMut(u8)) {
         match self.width {
             // The common case as a plain loop over bytes, which no place can overrun.
@@ -123,11 +126,19 @@ impl<'a> EntryWords<'a> {
                 let code: &[u8; 256] = code[..256].try_into().expect("a code for every one-byte place");
                 self.places[words].iter().for_each(|&p| f(code[usize::from(p)]));
             }
-            _ => words.for_each(|i| f(code[self.place(i)])),
+            _ => self.for_each_wide_code(words, code, f),
         }
     }
 
+    /// `for_each_code` in an entry with more than 256 distinct words.
+    #[cold]
+    #[inline(never)]
+    fn for_each_wide_code(&self, words: Range<usize>, code: &[u8], mut f: impl FnMut(u8)) {
+        words.for_each(|i| f(code[self.place(i)]));
+    }
+
     /// How many of the words `words` have a code other than 0 (as `for_each_code` reads them).
+    #[inline(always)]
     pub fn known_words(&self, words: Range<usize>, code: &[u8]) -> usize {
         let mut known = 0;
         self.for_each_code(words, code, |c| known += usize::from(c != 0));
