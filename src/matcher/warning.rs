@@ -19,7 +19,7 @@ pub struct WarningSigns {
     pub ids: Vec<String>,
     pub labels: Vec<String>,
     phrases: Vec<Phrase>,
-    /// term → phrases containing it, so a message only checks phrases it could complete.
+    /// A phrase's first term → the phrases that start with it, so a message only checks phrases it could complete.
     by_term: HashMap<String, Vec<usize>>,
 }
 
@@ -78,10 +78,9 @@ impl WarningSigns {
                     if terms.is_empty() || signs.phrases.iter().any(|p| p.sign == s && p.terms == terms) {
                         continue;
                     }
-                    let p = signs.phrases.len();
-                    for t in &terms {
-                        signs.by_term.entry(t.clone()).or_default().push(p);
-                    }
+                    // Listed under its first term only: a phrase needs all its terms, so a message without that one
+                    // cannot complete it, and each phrase is looked at once.
+                    signs.by_term.entry(terms[0].clone()).or_default().push(signs.phrases.len());
                     signs.phrases.push(Phrase { sign: s, terms });
                 }
             }
@@ -89,22 +88,25 @@ impl WarningSigns {
         signs
     }
 
-    /// The signs a message describes (indexes into `ids`), empty when none or when it only asks in general.
+    /// The signs a message describes (indexes into `ids`, in file order), empty when none or when it only asks in
+    /// general.
     pub fn detect(&self, analysis: &Analysis) -> Vec<usize> {
         let content: Vec<(&str, usize)> = analysis.content().map(|t| (t.term.as_str(), t.position)).collect();
+        let has = |term: &String| content.iter().any(|(t, _)| t == term);
         let mut found: Vec<usize> = Vec::new();
-        let mut checked: Vec<usize> = Vec::new();
-        for (term, _) in &content {
+        for (k, (term, _)) in content.iter().enumerate() {
+            // A term the message repeats starts the same phrases again.
+            if content[..k].iter().any(|(t, _)| t == term) {
+                continue;
+            }
             let Some(phrases) = self.by_term.get(*term) else {
                 continue;
             };
-            for &p in phrases {
-                if checked.contains(&p) {
-                    continue;
-                }
-                checked.push(p);
-                let phrase = &self.phrases[p];
-                if !found.contains(&phrase.sign) && within_window(&phrase.terms, &content) {
+            for phrase in phrases.iter().map(|&p| &self.phrases[p]) {
+                if !found.contains(&phrase.sign)
+                    && phrase.terms[1..].iter().all(has)
+                    && within_window(&phrase.terms, &content)
+                {
                     found.push(phrase.sign);
                 }
             }
@@ -112,6 +114,7 @@ impl WarningSigns {
         if !found.is_empty() && (self.is_general_question(analysis) || self.is_long_past(analysis)) {
             return Vec::new();
         }
+        found.sort_unstable();
         found
     }
 

@@ -17,28 +17,40 @@ impl Language {
     /// What a message that asks nothing is: only greeting, thanks or "ok" words (with emoji or punctuation), only
     /// emoji or punctuation, or mostly letters of another script. `folded` is the message as `fold` leaves it.
     pub fn small_talk(self, folded: &str) -> Option<SmallTalk> {
-        let letters = folded.chars().filter(|c| c.is_alphabetic());
-        let (all, own) = letters.fold((0, 0), |(all, own), c| (all + 1, own + usize::from(self.writes_with(c))));
-        if all >= 2 && own * 2 < all {
-            return Some(SmallTalk::OtherScript);
+        // Plain ASCII, most messages, has no letter of another script to count.
+        if !folded.is_ascii() {
+            let letters = folded.chars().filter(|c| c.is_alphabetic());
+            let (all, own) = letters.fold((0, 0), |(all, own), c| (all + 1, own + usize::from(self.writes_with(c))));
+            if all >= 2 && own * 2 < all {
+                return Some(SmallTalk::OtherScript);
+            }
         }
         let (greetings, thanks, acks, fillers) = match self {
             Language::En => (EN_GREETINGS, EN_THANKS, EN_ACKNOWLEDGEMENTS, EN_SMALL_TALK_FILLERS),
         };
-        let words: Vec<&str> = folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        let known = |w: &&str| [greetings, thanks, acks, fillers].iter().any(|list| list.contains(w));
+        // One pass that gives up at the first word that asks something (most messages' first word).
+        let (mut any, mut kinds) = (false, [false; 3]);
+        for word in folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+            any = true;
+            let mut known = fillers.contains(&word);
+            for (list, kind) in [thanks, greetings, acks].into_iter().zip(&mut kinds) {
+                if list.contains(&word) {
+                    (*kind, known) = (true, true);
+                }
+            }
+            if !known {
+                return None;
+            }
+        }
         // Only emoji or punctuation ("👍", "?"): nothing asked, but something said.
-        if words.is_empty() {
+        if !any {
             return (!folded.trim().is_empty()).then_some(SmallTalk::Acknowledgement);
         }
-        if !words.iter().all(known) {
-            return None;
-        }
         // Thanks wins over a greeting ("hi, thanks" closes a conversation), and both over "ok".
-        let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
-        [(thanks, SmallTalk::Thanks), (greetings, SmallTalk::Greeting), (acks, SmallTalk::Acknowledgement)]
+        let [thanked, greeted, acknowledged] = kinds;
+        [(thanked, SmallTalk::Thanks), (greeted, SmallTalk::Greeting), (acknowledged, SmallTalk::Acknowledgement)]
             .into_iter()
-            .find_map(|(list, kind)| has(list).then_some(kind))
+            .find_map(|(said, kind)| said.then_some(kind))
     }
 
     /// Whether the language is written with this letter.
