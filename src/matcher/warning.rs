@@ -111,17 +111,19 @@ impl WarningSigns {
                 }
             }
         }
-        if !found.is_empty() && (self.is_general_question(analysis) || self.is_long_past(analysis)) {
-            return Vec::new();
+        if !found.is_empty() {
+            let words: Vec<&str> =
+                analysis.folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+            if self.is_general_question(&words) || self.is_long_past(&words) {
+                return Vec::new();
+            }
         }
         found.sort_unstable();
         found
     }
 
     /// A message about something long past ("years ago I fainted at a wedding") that says nothing of now.
-    fn is_long_past(&self, analysis: &Analysis) -> bool {
-        let words: Vec<&str> =
-            analysis.folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    fn is_long_past(&self, words: &[&str]) -> bool {
         let (past, recent) = self.lang.time_markers();
         let has = |phrase: &str| {
             let phrase: Vec<&str> = phrase.split(' ').collect();
@@ -131,9 +133,7 @@ impl WarningSigns {
     }
 
     /// A question that starts like a general question and says nothing about a real person now.
-    fn is_general_question(&self, analysis: &Analysis) -> bool {
-        let words: Vec<&str> =
-            analysis.folded.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    fn is_general_question(&self, words: &[&str]) -> bool {
         let Some(first) = words.first() else {
             return false;
         };
