@@ -110,26 +110,28 @@ pub fn compose(part: &LanguageCorpus, m: &Match, contact: Option<&str>) -> Reply
         Outcome::Answer(i) => Body::Answer(answer_view(part, &part.entries[*i])),
         Outcome::Suggest(ids) => Body::Suggest { intro: words.suggest, choices: ids.iter().map(choice).collect() },
         // A message that asks nothing gets a reply in kind, without topics picked from words that mean nothing.
-        Outcome::NoMatch if m.small_talk.is_some() => Body::NoMatch {
-            text: match m.small_talk {
-                Some(SmallTalk::Greeting) => words.greeting,
-                Some(SmallTalk::Thanks) => words.thanks,
-                Some(SmallTalk::Acknowledgement) => words.acknowledgement,
-                _ => words.other_script,
+        Outcome::NoMatch => match m.small_talk {
+            Some(kind) => Body::NoMatch {
+                text: match kind {
+                    SmallTalk::Greeting => words.greeting,
+                    SmallTalk::Thanks => words.thanks,
+                    SmallTalk::Acknowledgement => words.acknowledgement,
+                    SmallTalk::OtherScript => words.other_script,
+                },
+                closest_intro: words.no_match_closest,
+                choices: Vec::new(),
             },
-            closest_intro: words.no_match_closest,
-            choices: Vec::new(),
-        },
-        Outcome::NoMatch => Body::NoMatch {
-            text: words.no_match,
-            closest_intro: words.no_match_closest,
-            choices: m
-                .candidates
-                .iter()
-                .take(MAX_CHOICES)
-                .filter(|c| c.score > 0.0)
-                .map(|c| choice(&c.entry))
-                .collect(),
+            None => Body::NoMatch {
+                text: words.no_match,
+                closest_intro: words.no_match_closest,
+                choices: m
+                    .candidates
+                    .iter()
+                    .take(MAX_CHOICES)
+                    .filter(|c| c.score > 0.0)
+                    .map(|c| choice(&c.entry))
+                    .collect(),
+            },
         },
     };
     Reply { lang: part.lang, urgent, body, reminder: words.reminder }

@@ -62,7 +62,7 @@ pub struct Match {
     pub confidence: f32,
     /// Best first, distinct entries.
     pub candidates: Vec<Candidate>,
-    /// Set when nothing matched and the message asks nothing (a greeting, thanks, another script).
+    /// Set when the message asks nothing (a greeting, thanks, "ok", another script); the outcome is then no match.
     pub small_talk: Option<SmallTalk>,
 }
 

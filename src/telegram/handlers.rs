@@ -168,10 +168,8 @@ pub async fn on_text(msg: Message, me: &Me, app: Arc<App>) -> HandlerResult {
         outcome: m.outcome.name(),
         entry,
         urgent: m.is_urgent(),
-        // A greeting or thanks is no gap in the FAQ; a question in another script is (a language to add).
-        unanswered: (!matches!(m.outcome, Outcome::Answer(_))
-            && !matches!(m.small_talk, Some(SmallTalk::Greeting | SmallTalk::Thanks | SmallTalk::Acknowledgement)))
-        .then(|| crate::scrub::scrub(&text)),
+        unanswered: (!matches!(m.outcome, Outcome::Answer(_)) && m.small_talk.is_none_or(SmallTalk::is_faq_gap))
+            .then(|| crate::scrub::scrub(&text)),
         candidates: m.candidates.iter().take(3).map(|c| part.entries[c.entry].id.to_string()).collect(),
     });
     Ok(())

@@ -13,6 +13,14 @@ pub enum SmallTalk {
     OtherScript,
 }
 
+impl SmallTalk {
+    /// Whether admins should see it among the unanswered questions: a greeting or thanks is no gap in the FAQ, a
+    /// question in another script is (a language to add).
+    pub fn is_faq_gap(self) -> bool {
+        self == SmallTalk::OtherScript
+    }
+}
+
 impl Language {
     /// What a message that asks nothing is: only greeting, thanks or "ok" words (with emoji or punctuation), only
     /// emoji or punctuation, or mostly letters of another script. `folded` is the message as `fold` leaves it.
@@ -69,9 +77,8 @@ static EN_ACKNOWLEDGEMENTS: &[&str] = &[
     "yes", "yeah", "yep", "no", "nope", "ok", "okay", "k", "sure", "maybe", "alright", "fine", "cool", "nice", "good",
     "great",
 ];
-/// Words that go with a greeting or thanks and ask nothing.
+/// Words that go with a greeting, thanks or "ok" and ask nothing by themselves.
 static EN_SMALL_TALK_FILLERS: &[&str] = &[
-    "good",
     "there",
     "you",
     "so",
@@ -79,9 +86,6 @@ static EN_SMALL_TALK_FILLERS: &[&str] = &[
     "very",
     "a",
     "lot",
-    "ok",
-    "okay",
-    "great",
     "lovely",
     "that",
     "this",
